@@ -1,0 +1,174 @@
+//! One error type for every handler, answered as the shared [`ErrorBody`].
+//!
+//! Handlers return `Result<_, ApiError>`; store errors convert with `?`. Faults
+//! on our side are logged with a reference that the response repeats, so a
+//! user's report can be matched to the log line without leaking internals.
+
+use std::collections::BTreeMap;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chorus_shared::error::{ErrorBody, ErrorCode, ErrorDetail};
+
+use crate::store::{Conflict, StoreError};
+
+/// A failed request: status, stable code, and a message that says what to do.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: ErrorCode,
+    message: String,
+    fields: BTreeMap<String, String>,
+    retry_after_seconds: Option<u64>,
+}
+
+impl ApiError {
+    /// An error with no field details.
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            fields: BTreeMap::new(),
+            retry_after_seconds: None,
+        }
+    }
+
+    /// One invalid field: 422 with the problem under the field's name.
+    pub fn invalid_field(field: &str, problem: impl Into<String>) -> Self {
+        let problem = problem.into();
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ValidationFailed,
+            format!("{field}: {problem}"),
+        )
+        .with_field(field, problem)
+    }
+
+    /// Adds a per-field problem.
+    pub fn with_field(mut self, field: &str, problem: impl Into<String>) -> Self {
+        self.fields.insert(field.to_owned(), problem.into());
+        self
+    }
+
+    /// Uses a different code (keeping status and fields).
+    pub fn with_code(mut self, code: ErrorCode) -> Self {
+        self.code = code;
+        self
+    }
+
+    /// Nothing the caller may see is there. Used for other tenants' ids too,
+    /// so that a response never confirms that something exists.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            format!("No {what} with that id is visible to you. Check the id, or ask an admin for access."),
+        )
+    }
+
+    /// Missing, unknown, expired or signed-out session.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated,
+            "Your session is missing, expired or signed out. Sign in again.",
+        )
+    }
+
+    /// A member whose role does not allow the action.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
+    }
+
+    /// Too many attempts.
+    pub fn rate_limited(retry_after_seconds: u64) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            format!("Too many attempts. Wait {retry_after_seconds} seconds and try again."),
+        );
+        error.retry_after_seconds = Some(retry_after_seconds);
+        error
+    }
+
+    /// A fault on the relay: logged with a reference the user can quote.
+    pub fn internal(error: &dyn std::fmt::Display) -> Self {
+        let reference = uuid::Uuid::new_v4();
+        tracing::error!(%reference, %error, "request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            format!("The relay failed to handle this request. Try again; if it keeps failing, give the relay's operator this reference: {reference}."),
+        )
+    }
+
+    /// The machine-readable code (for tests and logs).
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        let conflict = |code, message: &str| Self::new(StatusCode::CONFLICT, code, message);
+        match error {
+            StoreError::NotFound => Self::not_found("record"),
+            StoreError::Conflict(Conflict::EmailTaken) => conflict(
+                ErrorCode::EmailTaken,
+                "An account with this email already exists. Sign in instead, or use another email.",
+            )
+            .with_field("email", "already registered"),
+            StoreError::Conflict(Conflict::AccountTypeAlreadyChosen) => conflict(
+                ErrorCode::AccountTypeAlreadyChosen,
+                "Your account type is already chosen; it cannot be changed.",
+            ),
+            StoreError::Conflict(Conflict::InvitePending) => conflict(
+                ErrorCode::InvitePending,
+                "An invite to this email is already waiting for an answer. Revoke it first to send a new one.",
+            )
+            .with_field("email", "already invited"),
+            StoreError::Conflict(Conflict::AlreadyMember) => conflict(
+                ErrorCode::AlreadyMember,
+                "This email belongs to a member of the organization already.",
+            )
+            .with_field("email", "already a member"),
+            StoreError::Conflict(Conflict::InviteClosed) => conflict(
+                ErrorCode::InviteClosed,
+                "This invite was already accepted, declined or revoked. Ask the admin for a new one.",
+            ),
+            StoreError::Conflict(Conflict::LastAdmin) => conflict(
+                ErrorCode::LastAdmin,
+                "The organization needs at least one admin; the last admin cannot leave or be removed.",
+            ),
+            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Unavailable,
+                "The relay cannot reach its database right now. Try again in a moment.",
+            ),
+            other => Self::internal(&other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let retry_after = self.retry_after_seconds;
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                fields: self.fields,
+                retry_after_seconds: retry_after,
+            },
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}

@@ -1,0 +1,263 @@
+//! Organizations as their members see them: details, members, and the
+//! invites an admin sends.
+//!
+//! Every handler first resolves the caller's role in the organization named
+//! by the path. A non-member gets 404 whatever the id, so responses never
+//! confirm that another tenant's organization exists.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chorus_shared::account::Role;
+use chorus_shared::api::{
+    CreateInvite, Invite, InviteList, MemberList, MyOrganizations, Organization, UpdateOrganization,
+};
+use chorus_shared::error::{ErrorBody, ErrorCode};
+use chorus_shared::limits;
+use chrono::Utc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath};
+use crate::session::CurrentUser;
+use crate::{phone, AppState};
+
+/// Routes under `/api/v1` for organizations.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(my_organizations))
+        .routes(routes!(organization, update_organization))
+        .routes(routes!(members))
+        .routes(routes!(remove_member))
+        .routes(routes!(invites, create_invite))
+        .routes(routes!(revoke_invite))
+}
+
+/// The caller's role in the organization; 404 for non-members.
+pub async fn role_in(state: &AppState, org_id: Uuid, user_id: Uuid) -> Result<Role, ApiError> {
+    state
+        .store
+        .role(org_id, user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization"))
+}
+
+/// Like [`role_in`], but only admins pass; other members get 403.
+pub async fn require_admin(
+    state: &AppState,
+    org_id: Uuid,
+    user_id: Uuid,
+    action: &str,
+) -> Result<(), ApiError> {
+    match role_in(state, org_id, user_id).await? {
+        Role::Admin => Ok(()),
+        Role::Agent => Err(ApiError::forbidden(format!(
+            "Only an admin of this organization can {action}. Ask an admin to do it."
+        ))),
+    }
+}
+
+/// "My Organizations": organizations joined and invites waiting for an answer.
+#[utoipa::path(get, path = "/orgs", tag = "organizations", security(("bearer" = [])),
+    responses((status = 200, body = MyOrganizations), (status = 401, body = ErrorBody)))]
+async fn my_organizations(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Json<MyOrganizations>, ApiError> {
+    let organizations = state.store.memberships(current.user.id).await?;
+    let invites = state.store.open_invites_for(&current.user.email).await?;
+    Ok(Json(MyOrganizations {
+        organizations,
+        invites,
+    }))
+}
+
+/// One organization the caller belongs to.
+#[utoipa::path(get, path = "/orgs/{org_id}", tag = "organizations", security(("bearer" = [])),
+    params(("org_id" = Uuid, Path)),
+    responses((status = 200, body = Organization), (status = 404, body = ErrorBody)))]
+async fn organization(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(org_id): ApiPath<Uuid>,
+) -> Result<Json<Organization>, ApiError> {
+    role_in(&state, org_id, current.user.id).await?;
+    let org = state
+        .store
+        .organization(org_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization"))?;
+    Ok(Json(org))
+}
+
+/// Change the organization's name, default country or hosted number (admin).
+#[utoipa::path(patch, path = "/orgs/{org_id}", tag = "organizations", security(("bearer" = [])),
+    params(("org_id" = Uuid, Path)), request_body = UpdateOrganization,
+    responses(
+        (status = 200, body = Organization),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+async fn update_organization(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(org_id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<UpdateOrganization>,
+) -> Result<Json<Organization>, ApiError> {
+    require_admin(&state, org_id, current.user.id, "change its settings").await?;
+    let existing = state
+        .store
+        .organization(org_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization"))?;
+    let name = body
+        .name
+        .as_deref()
+        .map(limits::normalise_org_name)
+        .transpose()
+        .map_err(|p| ApiError::invalid_field("name", p))?;
+    let default_country = body
+        .default_country
+        .as_deref()
+        .map(phone::normalise_country)
+        .transpose()
+        .map_err(|p| ApiError::invalid_field("default_country", p))?;
+    let country = default_country
+        .as_deref()
+        .unwrap_or(&existing.default_country);
+    let phone = body
+        .phone
+        .as_deref()
+        .map(|number| phone::normalise(number, Some(country)))
+        .transpose()
+        .map_err(|p| {
+            ApiError::invalid_field("phone", p).with_code(ErrorCode::InvalidPhoneNumber)
+        })?;
+    let changes = UpdateOrganization {
+        name,
+        default_country,
+        phone,
+    };
+    Ok(Json(
+        state.store.update_organization(org_id, &changes).await?,
+    ))
+}
+
+/// The organization's members (any member may list them, e.g. to assign chats).
+#[utoipa::path(get, path = "/orgs/{org_id}/members", tag = "organizations",
+    security(("bearer" = [])), params(("org_id" = Uuid, Path)),
+    responses((status = 200, body = MemberList), (status = 404, body = ErrorBody)))]
+async fn members(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(org_id): ApiPath<Uuid>,
+) -> Result<Json<MemberList>, ApiError> {
+    role_in(&state, org_id, current.user.id).await?;
+    Ok(Json(MemberList {
+        members: state.store.members(org_id).await?,
+    }))
+}
+
+/// Remove a member (admin), or leave (your own user id).
+#[utoipa::path(delete, path = "/orgs/{org_id}/members/{user_id}", tag = "organizations",
+    security(("bearer" = [])), params(("org_id" = Uuid, Path), ("user_id" = Uuid, Path)),
+    responses(
+        (status = 204),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "last admin", body = ErrorBody),
+    ))]
+async fn remove_member(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath((org_id, user_id)): ApiPath<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    if user_id == current.user.id {
+        role_in(&state, org_id, user_id).await?;
+    } else {
+        require_admin(&state, org_id, current.user.id, "remove members").await?;
+    }
+    state
+        .store
+        .remove_member(org_id, user_id)
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::NotFound => ApiError::not_found("member"),
+            other => other.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every invite of the organization with its state (admin).
+#[utoipa::path(get, path = "/orgs/{org_id}/invites", tag = "organizations",
+    security(("bearer" = [])), params(("org_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = InviteList),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+async fn invites(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(org_id): ApiPath<Uuid>,
+) -> Result<Json<InviteList>, ApiError> {
+    require_admin(&state, org_id, current.user.id, "see invites").await?;
+    Ok(Json(InviteList {
+        invites: state.store.invites(org_id).await?,
+    }))
+}
+
+/// Invite an agent by email; the email need not have an account yet (admin).
+#[utoipa::path(post, path = "/orgs/{org_id}/invites", tag = "organizations",
+    security(("bearer" = [])), params(("org_id" = Uuid, Path)), request_body = CreateInvite,
+    responses(
+        (status = 201, body = Invite),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "already a member or already invited", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+async fn create_invite(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(org_id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<CreateInvite>,
+) -> Result<(StatusCode, Json<Invite>), ApiError> {
+    require_admin(&state, org_id, current.user.id, "invite agents").await?;
+    let email = limits::normalise_email(&body.email)
+        .map_err(|problem| ApiError::invalid_field("email", problem))?;
+    let invite = state
+        .store
+        .create_invite(Uuid::now_v7(), org_id, &email, current.user.id, Utc::now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(invite)))
+}
+
+/// Withdraw an invite that has not been answered (admin).
+#[utoipa::path(delete, path = "/orgs/{org_id}/invites/{invite_id}", tag = "organizations",
+    security(("bearer" = [])), params(("org_id" = Uuid, Path), ("invite_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Invite),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "already answered", body = ErrorBody),
+    ))]
+async fn revoke_invite(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath((org_id, invite_id)): ApiPath<(Uuid, Uuid)>,
+) -> Result<Json<Invite>, ApiError> {
+    require_admin(&state, org_id, current.user.id, "revoke invites").await?;
+    let invite = state
+        .store
+        .revoke_invite(org_id, invite_id, Utc::now())
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::NotFound => ApiError::not_found("invite"),
+            other => other.into(),
+        })?;
+    Ok(Json(invite))
+}

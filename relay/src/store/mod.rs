@@ -1,0 +1,200 @@
+//! Durable state behind one trait, with an implementation per database.
+//!
+//! [`Store`] is what the rest of the relay sees; [`SqliteStore`] (the embedded
+//! default) and [`PgStore`] (for larger deployments) implement it with their own
+//! SQL and their own embedded migrations. Row types and their conversion to API
+//! types live in [`rows`] and serve both backends. The store holds no
+//! permission logic: callers check roles first, and every method that reaches
+//! into an organization takes that organization's id so queries stay scoped.
+
+mod postgres;
+pub(crate) mod rows;
+mod sqlite;
+
+use async_trait::async_trait;
+use chorus_shared::account::{AccountType, Role};
+use chorus_shared::api::{
+    Invite, Member, Membership, Organization, ReceivedInvite, UpdateOrganization, User,
+};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// What can go wrong in the store, in terms callers can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row addressed does not exist (or is outside the given scope).
+    #[error("not found")]
+    NotFound,
+    /// The change would break a rule the database enforces.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    /// The database failed or could not be reached.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// A migration could not be applied.
+    #[error(transparent)]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The rule a refused change would have broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// Another account has that email.
+    EmailTaken,
+    /// The account type is already set.
+    AccountTypeAlreadyChosen,
+    /// An open invite for that email exists in the organization.
+    InvitePending,
+    /// The email belongs to a member already.
+    AlreadyMember,
+    /// The invite is no longer open.
+    InviteClosed,
+    /// The change would leave the organization without an admin.
+    LastAdmin,
+}
+
+/// Result of store operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user as stored, with the password hash that only sign-in needs.
+#[derive(Debug, Clone)]
+pub struct StoredCredentials {
+    /// The user.
+    pub user: User,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+}
+
+/// A new organization with its creator as first admin.
+#[derive(Debug, Clone)]
+pub struct NewOrganizationRecord {
+    /// Fresh id.
+    pub id: Uuid,
+    /// Validated name.
+    pub name: String,
+    /// Validated ISO 3166 alpha-2 code.
+    pub default_country: String,
+    /// The owner's own number, if already registered.
+    pub phone: Option<String>,
+}
+
+/// The storage interface of the relay.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Succeeds when the database answers a trivial query.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Creates a user; [`Conflict::EmailTaken`] if the email is in use.
+    async fn create_user(
+        &self,
+        id: Uuid,
+        email: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User>;
+    /// The user with that (normalised) email and their password hash.
+    async fn credentials_by_email(&self, email: &str) -> StoreResult<Option<StoredCredentials>>;
+    /// The user with that id.
+    async fn user(&self, id: Uuid) -> StoreResult<Option<User>>;
+    /// Sets the account type once and, for organization accounts, creates the
+    /// organization with the user as admin, all in one transaction.
+    async fn choose_account_type(
+        &self,
+        user_id: Uuid,
+        account_type: AccountType,
+        organization: Option<NewOrganizationRecord>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(User, Option<Organization>)>;
+    /// Sets the user's own number; organizations they own that have no number
+    /// yet adopt it too, since the admin hosts the organization's number.
+    async fn set_user_phone(&self, user_id: Uuid, phone: &str) -> StoreResult<User>;
+
+    /// Stores a session by the hash of its token.
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        user_id: Uuid,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The user of an unexpired session.
+    async fn session_user(
+        &self,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<User>>;
+    /// Ends a session; ending an unknown one is not an error.
+    async fn delete_session(&self, token_hash: &[u8]) -> StoreResult<()>;
+
+    /// An organization by id. Callers check membership first.
+    async fn organization(&self, org_id: Uuid) -> StoreResult<Option<Organization>>;
+    /// Applies the given changes (already validated).
+    async fn update_organization(
+        &self,
+        org_id: Uuid,
+        changes: &UpdateOrganization,
+    ) -> StoreResult<Organization>;
+    /// The user's role in the organization, `None` if not a member.
+    async fn role(&self, org_id: Uuid, user_id: Uuid) -> StoreResult<Option<Role>>;
+    /// Every organization the user belongs to, oldest membership first.
+    async fn memberships(&self, user_id: Uuid) -> StoreResult<Vec<Membership>>;
+    /// The organization's members, earliest first.
+    async fn members(&self, org_id: Uuid) -> StoreResult<Vec<Member>>;
+    /// Removes a member; [`Conflict::LastAdmin`] if they are the only admin.
+    async fn remove_member(&self, org_id: Uuid, user_id: Uuid) -> StoreResult<()>;
+
+    /// Opens an invite; refuses one for a member or one already open.
+    async fn create_invite(
+        &self,
+        id: Uuid,
+        org_id: Uuid,
+        email: &str,
+        invited_by: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Invite>;
+    /// Every invite of the organization, newest first.
+    async fn invites(&self, org_id: Uuid) -> StoreResult<Vec<Invite>>;
+    /// Revokes an open invite of that organization.
+    async fn revoke_invite(
+        &self,
+        org_id: Uuid,
+        invite_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Invite>;
+    /// Open invites addressed to that email.
+    async fn open_invites_for(&self, email: &str) -> StoreResult<Vec<ReceivedInvite>>;
+    /// Accepts (joining as agent) or declines an open invite addressed to the
+    /// user's email; any other invite id is [`StoreError::NotFound`].
+    async fn answer_invite(
+        &self,
+        invite_id: Uuid,
+        user: &User,
+        accept: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Invite>;
+}
+
+/// Opens the store a database URL names (`sqlite://…` or `postgres://…`) and
+/// brings its schema up to date.
+pub async fn open(database_url: &str) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    if database_url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(SqliteStore::open(database_url).await?))
+    } else if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
+        Ok(std::sync::Arc::new(PgStore::open(database_url).await?))
+    } else {
+        anyhow::bail!(
+            "unsupported database URL {database_url:?}: use sqlite://PATH or postgres://USER@HOST/DB"
+        )
+    }
+}
+
+/// Maps a unique-constraint violation to the conflict it means.
+pub(crate) fn conflict_on_unique(error: sqlx::Error, conflict: Conflict) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(conflict),
+        _ => StoreError::Database(error),
+    }
+}

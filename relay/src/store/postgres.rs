@@ -1,0 +1,476 @@
+//! PostgreSQL, for deployments that outgrow one machine: several relays can
+//! share one database.
+//!
+//! Read-then-write rules (the last admin of an organization) take a row lock
+//! on the organization so that concurrent relays cannot both pass the check.
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use chorus_shared::account::{AccountType, InviteState, Role};
+use chorus_shared::api::{
+    Invite, Member, Membership, Organization, ReceivedInvite, UpdateOrganization, User,
+};
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::rows::{
+    millis, CredentialsRow, InviteRow, MemberRow, MembershipRow, OrganizationRow,
+    ReceivedInviteRow, UserRow,
+};
+use super::{
+    conflict_on_unique, Conflict, NewOrganizationRecord, Store, StoreError, StoreResult,
+    StoredCredentials,
+};
+
+const USER_COLUMNS: &str = "id, email, account_type, phone, created_at";
+const INVITE_COLUMNS: &str = "id, organization_id, email, state, invited_by, created_at, closed_at";
+
+/// [`Store`] on a PostgreSQL database.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to the database the URL names and runs the migrations.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        Self::connect_with(PgConnectOptions::from_str(url)?).await
+    }
+
+    /// Connects with explicit options (tests use them to pick a schema).
+    pub async fn connect_with(options: PgConnectOptions) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    async fn user_in<'e, E>(executor: E, id: Uuid) -> StoreResult<Option<User>>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+    {
+        let row: Option<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(executor)
+                .await?;
+        Ok(row.map(User::from))
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_user(
+        &self,
+        id: Uuid,
+        email: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User> {
+        let row: UserRow = sqlx::query_as(&format!(
+            "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+             RETURNING {USER_COLUMNS}"
+        ))
+        .bind(id)
+        .bind(email)
+        .bind(password_hash)
+        .bind(millis(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| conflict_on_unique(e, Conflict::EmailTaken))?;
+        Ok(row.into())
+    }
+
+    async fn credentials_by_email(&self, email: &str) -> StoreResult<Option<StoredCredentials>> {
+        let row: Option<CredentialsRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"
+        ))
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|row| StoredCredentials {
+            user: row.user.into(),
+            password_hash: row.password_hash,
+        }))
+    }
+
+    async fn user(&self, id: Uuid) -> StoreResult<Option<User>> {
+        Self::user_in(&self.pool, id).await
+    }
+
+    async fn choose_account_type(
+        &self,
+        user_id: Uuid,
+        account_type: AccountType,
+        organization: Option<NewOrganizationRecord>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(User, Option<Organization>)> {
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE users SET account_type = $1 WHERE id = $2 AND account_type IS NULL",
+        )
+        .bind(account_type.as_str())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(match Self::user_in(&mut *tx, user_id).await? {
+                Some(_) => StoreError::Conflict(Conflict::AccountTypeAlreadyChosen),
+                None => StoreError::NotFound,
+            });
+        }
+        let organization = match organization {
+            Some(org) => {
+                let row: OrganizationRow = sqlx::query_as(
+                    "INSERT INTO organizations (id, owner_id, name, default_country, phone, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     RETURNING id, name, default_country, phone, created_at",
+                )
+                .bind(org.id)
+                .bind(user_id)
+                .bind(&org.name)
+                .bind(&org.default_country)
+                .bind(&org.phone)
+                .bind(millis(now))
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO memberships (organization_id, user_id, role, joined_at) \
+                     VALUES ($1, $2, 'admin', $3)",
+                )
+                .bind(org.id)
+                .bind(user_id)
+                .bind(millis(now))
+                .execute(&mut *tx)
+                .await?;
+                Some(row.into())
+            }
+            None => None,
+        };
+        let user = Self::user_in(&mut *tx, user_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok((user, organization))
+    }
+
+    async fn set_user_phone(&self, user_id: Uuid, phone: &str) -> StoreResult<User> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET phone = $1 WHERE id = $2")
+            .bind(phone)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE organizations SET phone = $1 WHERE owner_id = $2 AND phone IS NULL")
+            .bind(phone)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let user = Self::user_in(&mut *tx, user_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        user_id: Uuid,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(millis(now))
+        .bind(millis(expires_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session_user(
+        &self,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<User>> {
+        let row: Option<UserRow> = sqlx::query_as(
+            "SELECT u.id, u.email, u.account_type, u.phone, u.created_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(millis(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(User::from))
+    }
+
+    async fn delete_session(&self, token_hash: &[u8]) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn organization(&self, org_id: Uuid) -> StoreResult<Option<Organization>> {
+        let row: Option<OrganizationRow> = sqlx::query_as(
+            "SELECT id, name, default_country, phone, created_at FROM organizations WHERE id = $1",
+        )
+        .bind(org_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Organization::from))
+    }
+
+    async fn update_organization(
+        &self,
+        org_id: Uuid,
+        changes: &UpdateOrganization,
+    ) -> StoreResult<Organization> {
+        let row: Option<OrganizationRow> = sqlx::query_as(
+            "UPDATE organizations SET name = COALESCE($1, name), \
+             default_country = COALESCE($2, default_country), phone = COALESCE($3, phone) \
+             WHERE id = $4 RETURNING id, name, default_country, phone, created_at",
+        )
+        .bind(&changes.name)
+        .bind(&changes.default_country)
+        .bind(&changes.phone)
+        .bind(org_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(Organization::from).ok_or(StoreError::NotFound)
+    }
+
+    async fn role(&self, org_id: Uuid, user_id: Uuid) -> StoreResult<Option<Role>> {
+        let role: Option<String> = sqlx::query_scalar(
+            "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2",
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(role.as_deref().and_then(Role::parse))
+    }
+
+    async fn memberships(&self, user_id: Uuid) -> StoreResult<Vec<Membership>> {
+        let rows: Vec<MembershipRow> = sqlx::query_as(
+            "SELECT o.id, o.name, o.default_country, o.phone, o.created_at, m.role, m.joined_at \
+             FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+             WHERE m.user_id = $1 ORDER BY m.joined_at, o.id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Membership::from).collect())
+    }
+
+    async fn members(&self, org_id: Uuid) -> StoreResult<Vec<Member>> {
+        let rows: Vec<MemberRow> = sqlx::query_as(
+            "SELECT m.user_id, u.email, m.role, m.joined_at \
+             FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.organization_id = $1 ORDER BY m.joined_at, u.email",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Member::from).collect())
+    }
+
+    async fn remove_member(&self, org_id: Uuid, user_id: Uuid) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        // Serialises membership changes of this organization across relays.
+        sqlx::query("SELECT id FROM organizations WHERE id = $1 FOR UPDATE")
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        let role: Option<String> = sqlx::query_scalar(
+            "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2",
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match role.as_deref().and_then(Role::parse) {
+            None => return Err(StoreError::NotFound),
+            Some(Role::Admin) => {
+                let admins: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM memberships WHERE organization_id = $1 AND role = 'admin'",
+                )
+                .bind(org_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if admins <= 1 {
+                    return Err(StoreError::Conflict(Conflict::LastAdmin));
+                }
+            }
+            Some(Role::Agent) => {}
+        }
+        sqlx::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
+            .bind(org_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_invite(
+        &self,
+        id: Uuid,
+        org_id: Uuid,
+        email: &str,
+        invited_by: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Invite> {
+        let mut tx = self.pool.begin().await?;
+        let member: Option<Uuid> = sqlx::query_scalar(
+            "SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.organization_id = $1 AND u.email = $2",
+        )
+        .bind(org_id)
+        .bind(email)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if member.is_some() {
+            return Err(StoreError::Conflict(Conflict::AlreadyMember));
+        }
+        let row: InviteRow = sqlx::query_as(&format!(
+            "INSERT INTO invites (id, organization_id, email, state, invited_by, created_at) \
+             VALUES ($1, $2, $3, 'invite_sent', $4, $5) RETURNING {INVITE_COLUMNS}"
+        ))
+        .bind(id)
+        .bind(org_id)
+        .bind(email)
+        .bind(invited_by)
+        .bind(millis(now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| conflict_on_unique(e, Conflict::InvitePending))?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    async fn invites(&self, org_id: Uuid) -> StoreResult<Vec<Invite>> {
+        let rows: Vec<InviteRow> = sqlx::query_as(&format!(
+            "SELECT {INVITE_COLUMNS} FROM invites WHERE organization_id = $1 \
+             ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Invite::from).collect())
+    }
+
+    async fn revoke_invite(
+        &self,
+        org_id: Uuid,
+        invite_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Invite> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<InviteRow> = sqlx::query_as(&format!(
+            "UPDATE invites SET state = 'revoked', closed_at = $1 \
+             WHERE id = $2 AND organization_id = $3 AND state = 'invite_sent' \
+             RETURNING {INVITE_COLUMNS}"
+        ))
+        .bind(millis(now))
+        .bind(invite_id)
+        .bind(org_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            let exists: Option<Uuid> =
+                sqlx::query_scalar("SELECT id FROM invites WHERE id = $1 AND organization_id = $2")
+                    .bind(invite_id)
+                    .bind(org_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict(Conflict::InviteClosed),
+                None => StoreError::NotFound,
+            });
+        };
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    async fn open_invites_for(&self, email: &str) -> StoreResult<Vec<ReceivedInvite>> {
+        let rows: Vec<ReceivedInviteRow> = sqlx::query_as(
+            "SELECT i.id, i.organization_id, o.name AS organization_name, \
+             u.email AS invited_by_email, i.created_at \
+             FROM invites i JOIN organizations o ON o.id = i.organization_id \
+             JOIN users u ON u.id = i.invited_by \
+             WHERE i.email = $1 AND i.state = 'invite_sent' ORDER BY i.created_at DESC, i.id DESC",
+        )
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(ReceivedInvite::from).collect())
+    }
+
+    async fn answer_invite(
+        &self,
+        invite_id: Uuid,
+        user: &User,
+        accept: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Invite> {
+        let state = if accept {
+            InviteState::Accepted
+        } else {
+            InviteState::Declined
+        };
+        let mut tx = self.pool.begin().await?;
+        let row: Option<InviteRow> = sqlx::query_as(&format!(
+            "UPDATE invites SET state = $1, closed_at = $2 \
+             WHERE id = $3 AND email = $4 AND state = 'invite_sent' RETURNING {INVITE_COLUMNS}"
+        ))
+        .bind(state.as_str())
+        .bind(millis(now))
+        .bind(invite_id)
+        .bind(&user.email)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            let exists: Option<Uuid> =
+                sqlx::query_scalar("SELECT id FROM invites WHERE id = $1 AND email = $2")
+                    .bind(invite_id)
+                    .bind(&user.email)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict(Conflict::InviteClosed),
+                None => StoreError::NotFound,
+            });
+        };
+        let invite = Invite::from(row);
+        if accept {
+            sqlx::query(
+                "INSERT INTO memberships (organization_id, user_id, role, joined_at) \
+                 VALUES ($1, $2, 'agent', $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(invite.organization_id)
+            .bind(user.id)
+            .bind(millis(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(invite)
+    }
+}

@@ -1,0 +1,10 @@
+//! HTTP-level tests of the relay, each run against SQLite and PostgreSQL.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod accounts;
+mod bad_input;
+mod isolation;
+mod openapi;
+mod orgs;

@@ -1,0 +1,329 @@
+//! Test support: real relays on port 0 over real databases.
+//!
+//! Every scenario runs once per backend: SQLite on a file in a temporary
+//! directory, and PostgreSQL in a fresh schema that is dropped afterwards.
+//! PostgreSQL is found at `CHORUS_TEST_POSTGRES` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`).
+
+#![allow(dead_code)]
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chorus_relay::store::{PgStore, SqliteStore, Store};
+use chorus_relay::{AppState, Settings};
+use serde_json::{json, Value};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::ConnectOptions;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Generates `mod NAME { sqlite, postgres }` tests calling `NAME(Backend)`.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::common::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database for one test; dropped with the test.
+pub struct TestDb {
+    pub store: Arc<dyn Store>,
+    location: Location,
+}
+
+enum Location {
+    Sqlite {
+        url: String,
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        admin: Box<PgConnectOptions>,
+        schema: String,
+    },
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("CHORUS_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("chorus.db").display());
+                let store = SqliteStore::open(&url).await.expect("open SQLite store");
+                Self {
+                    store: Arc::new(store),
+                    location: Location::Sqlite { url, _dir: dir },
+                }
+            }
+            Backend::Postgres => {
+                let url = postgres_admin_url();
+                let admin = PgConnectOptions::from_str(&url)
+                    .expect("CHORUS_TEST_POSTGRES is a PostgreSQL URL")
+                    .disable_statement_logging();
+                let schema = format!("chorus_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = admin.connect().await.unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL is not reachable at {url} ({e}). Start it, or point \
+                         CHORUS_TEST_POSTGRES at a server where this user may create schemas."
+                    )
+                });
+                sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test schema");
+                let store = PgStore::connect_with(Self::in_schema(&admin, &schema))
+                    .await
+                    .expect("open PostgreSQL store");
+                Self {
+                    store: Arc::new(store),
+                    location: Location::Postgres {
+                        admin: Box::new(admin),
+                        schema,
+                    },
+                }
+            }
+        }
+    }
+
+    fn in_schema(admin: &PgConnectOptions, schema: &str) -> PgConnectOptions {
+        admin.clone().options([("search_path", schema)])
+    }
+
+    /// Opens the same database again, as a restarted relay would.
+    pub async fn reopen(&self) -> Arc<dyn Store> {
+        match &self.location {
+            Location::Sqlite { url, .. } => Arc::new(SqliteStore::open(url).await.expect("reopen")),
+            Location::Postgres { admin, schema } => Arc::new(
+                PgStore::connect_with(Self::in_schema(admin, schema))
+                    .await
+                    .expect("reopen"),
+            ),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Location::Postgres { admin, schema } = &self.location {
+            let (admin, schema) = (admin.as_ref().clone(), schema.clone());
+            // Drop runs outside async context; use a private runtime.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async move {
+                    if let Ok(mut conn) = admin.connect().await {
+                        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                            .execute(&mut conn)
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A relay serving on 127.0.0.1:<random port>, stopped when dropped.
+pub struct TestRelay {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestRelay {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, Settings::default()).await
+    }
+
+    pub async fn start_with(backend: Backend, settings: Settings) -> Self {
+        let db = TestDb::new(backend).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind port 0");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let state = AppState::new(Arc::clone(&db.store), settings);
+        let task = tokio::spawn(chorus_relay::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Self {
+            base,
+            http: reqwest::Client::new(),
+            db,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the server gracefully and waits until it has.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server ran");
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a request and returns status and JSON body (`Null` when empty).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request reaches the relay");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("response body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("non-JSON answer ({status}): {text:?}: {e}"))
+        };
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, Some(token), None)
+            .await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::PUT, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (u16, Value) {
+        self.call(reqwest::Method::DELETE, path, Some(token), None)
+            .await
+    }
+
+    /// Signs up and returns the session token.
+    pub async fn sign_up(&self, email: &str) -> String {
+        let (status, body) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/signup",
+                None,
+                Some(json!({"email": email, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, 201, "sign-up of {email}: {body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Signs up an Organization account with its organization; returns
+    /// (token, organization id).
+    pub async fn organization_admin(&self, email: &str, org_name: &str) -> (String, String) {
+        let token = self.sign_up(email).await;
+        let (status, body) = self
+            .put(
+                "/api/v1/me/account-type",
+                &token,
+                json!({"account_type": "organization",
+                       "organization": {"name": org_name, "default_country": "GB"}}),
+            )
+            .await;
+        assert_eq!(status, 200, "organization set-up: {body}");
+        let org_id = body["organization"]["id"]
+            .as_str()
+            .expect("org id")
+            .to_owned();
+        (token, org_id)
+    }
+
+    /// Signs up an Agent account.
+    pub async fn agent(&self, email: &str) -> String {
+        let token = self.sign_up(email).await;
+        let (status, body) = self
+            .put(
+                "/api/v1/me/account-type",
+                &token,
+                json!({"account_type": "agent"}),
+            )
+            .await;
+        assert_eq!(status, 200, "agent set-up: {body}");
+        token
+    }
+
+    /// Invites `email` to the organization and has `agent_token` accept.
+    pub async fn join(&self, admin_token: &str, org_id: &str, email: &str, agent_token: &str) {
+        let (status, invite) = self
+            .post(
+                &format!("/api/v1/orgs/{org_id}/invites"),
+                admin_token,
+                json!({"email": email}),
+            )
+            .await;
+        assert_eq!(status, 201, "invite: {invite}");
+        let id = invite["id"].as_str().expect("invite id");
+        let (status, body) = self
+            .post(
+                &format!("/api/v1/invites/{id}/accept"),
+                agent_token,
+                json!({"confirm": true}),
+            )
+            .await;
+        assert_eq!(status, 200, "accept: {body}");
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Asserts the shared error shape and returns its code.
+pub fn error_code(body: &Value) -> &str {
+    let error = &body["error"];
+    assert!(
+        error["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "error body without a message: {body}"
+    );
+    error["code"].as_str().expect("error code")
+}

@@ -1,0 +1,16 @@
+//! The protocol and domain rules that the Chorus relay and extension share.
+//!
+//! Nothing here does I/O, so the crate compiles for native targets and for
+//! `wasm32-unknown-unknown` alike; both sides therefore agree byte for byte on
+//! what travels between them and on which input is acceptable.
+//!
+//! # Layout
+//! - [`account`]: account types, organization roles and invite states.
+//! - [`api`]: request and response bodies of the relay's REST API.
+//! - [`error`]: the one error body every failing request answers with, and its codes.
+//! - [`limits`]: size and length limits, and the checks that apply them.
+
+pub mod account;
+pub mod api;
+pub mod error;
+pub mod limits;

@@ -1,0 +1,125 @@
+//! Limits on what users may enter, and the checks that apply them.
+//!
+//! The relay enforces these; the extension uses the same functions to
+//! warn before a request is sent.
+
+/// Shortest password accepted at sign-up.
+pub const PASSWORD_MIN_CHARS: usize = 10;
+/// Longest password accepted (argon2 hashes it; this bounds the work).
+pub const PASSWORD_MAX_CHARS: usize = 256;
+/// Longest email address (RFC 5321's path limit).
+pub const EMAIL_MAX_CHARS: usize = 254;
+/// Longest organization name.
+pub const ORG_NAME_MAX_CHARS: usize = 100;
+/// Longest phone number input, before normalisation.
+pub const PHONE_INPUT_MAX_CHARS: usize = 32;
+/// Largest JSON request body the relay reads.
+pub const JSON_BODY_MAX_BYTES: usize = 64 * 1024;
+
+/// Trims and lower-cases an email, or says what is wrong with it.
+///
+/// Deliberately modest: one `@`, a non-empty local part, and a domain with a
+/// dot. Whether the mailbox exists is not ours to judge.
+pub fn normalise_email(input: &str) -> Result<String, String> {
+    let email = input.trim().to_lowercase();
+    if email.is_empty() {
+        return Err("Enter an email address.".into());
+    }
+    if email.chars().count() > EMAIL_MAX_CHARS {
+        return Err(format!(
+            "An email address has at most {EMAIL_MAX_CHARS} characters."
+        ));
+    }
+    let valid = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.chars().any(char::is_whitespace)
+        }
+        None => false,
+    };
+    if valid {
+        Ok(email)
+    } else {
+        Err("Enter an email address like name@example.com.".into())
+    }
+}
+
+/// Checks a new password's length.
+pub fn check_password(password: &str) -> Result<(), String> {
+    let chars = password.chars().count();
+    if chars < PASSWORD_MIN_CHARS {
+        return Err(format!(
+            "Choose a password of at least {PASSWORD_MIN_CHARS} characters."
+        ));
+    }
+    if chars > PASSWORD_MAX_CHARS {
+        return Err(format!(
+            "A password has at most {PASSWORD_MAX_CHARS} characters."
+        ));
+    }
+    Ok(())
+}
+
+/// Trims an organization name and checks it is neither empty nor too long.
+pub fn normalise_org_name(input: &str) -> Result<String, String> {
+    let name = input.trim();
+    if name.is_empty() {
+        return Err("Give the organization a name.".into());
+    }
+    if name.chars().count() > ORG_NAME_MAX_CHARS {
+        return Err(format!(
+            "An organization name has at most {ORG_NAME_MAX_CHARS} characters."
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            normalise_email("  Ana.Silva@Example.COM "),
+            Ok("ana.silva@example.com".to_owned())
+        );
+    }
+
+    #[test]
+    fn implausible_emails_are_refused() {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.com",
+            "ana@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "ana@.com",
+        ] {
+            assert!(normalise_email(bad).is_err(), "{bad:?} was accepted");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(normalise_email(&long).is_err());
+    }
+
+    #[test]
+    fn password_length_is_counted_in_characters() {
+        assert!(check_password("short").is_err());
+        assert!(check_password("ñññññññññ").is_err());
+        assert!(check_password("ññññññññññ").is_ok());
+        assert!(check_password(&"x".repeat(PASSWORD_MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn organization_names_are_trimmed_and_bounded() {
+        assert_eq!(normalise_org_name("  Acme  "), Ok("Acme".to_owned()));
+        assert!(normalise_org_name("   ").is_err());
+        assert!(normalise_org_name(&"a".repeat(ORG_NAME_MAX_CHARS + 1)).is_err());
+    }
+}
