@@ -20,15 +20,42 @@ pub struct Cli {
 pub enum Command {
     /// Run the relay: apply database migrations, then serve the API.
     Serve(ServeArgs),
+    /// Manage credits (there is no payment provider yet).
+    #[command(subcommand)]
+    Credits(CreditsCommand),
 }
 
-/// Options of `chorus-relay serve`.
+/// `chorus-relay credits …`
+#[derive(Debug, Subcommand)]
+pub enum CreditsCommand {
+    /// Grant credits to an organization or to a user's own number.
+    Grant(GrantArgs),
+}
+
+/// Options of `chorus-relay credits grant`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct ServeArgs {
-    /// Address and port to listen on.
-    #[arg(long, env = "CHORUS_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
-    /// Directory for the relay's files (the SQLite database by default); created if missing.
+pub struct GrantArgs {
+    /// Where the database is (as for `serve`).
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The organization to credit.
+    #[arg(long, conflicts_with = "user", required_unless_present = "user")]
+    pub organization: Option<uuid::Uuid>,
+    /// The user (by email) whose own number to credit.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// How many credits.
+    #[arg(long)]
+    pub amount: i64,
+    /// `monthly` (valid one month) or `volume` (valid three months).
+    #[arg(long, default_value = "volume", value_parser = ["monthly", "volume"])]
+    pub plan: String,
+}
+
+/// Where the relay's data lives.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseArgs {
+    /// Directory for the relay's files (the SQLite database and uploads by default); created if missing.
     #[arg(long, env = "CHORUS_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
     /// Database to use: sqlite://PATH or postgres://USER@HOST/DB.
@@ -37,11 +64,25 @@ pub struct ServeArgs {
     pub database_url: Option<String>,
 }
 
-impl ServeArgs {
+impl DatabaseArgs {
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("chorus.db").display()))
     }
+}
+
+/// Options of `chorus-relay serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "CHORUS_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Token for the operator's admin API (`/api/v1/admin/…`); the API is off without one.
+    #[arg(long, env = "CHORUS_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
 }

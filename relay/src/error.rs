@@ -104,6 +104,16 @@ impl ApiError {
         )
     }
 
+    /// The body this error is answered with (also sent over the WebSocket).
+    pub fn into_detail(self) -> ErrorDetail {
+        ErrorDetail {
+            code: self.code,
+            message: self.message,
+            fields: self.fields,
+            retry_after_seconds: self.retry_after_seconds,
+        }
+    }
+
     /// The machine-readable code (for tests and logs).
     pub fn code(&self) -> ErrorCode {
         self.code
@@ -141,6 +151,15 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(Conflict::LastAdmin) => conflict(
                 ErrorCode::LastAdmin,
                 "The organization needs at least one admin; the last admin cannot leave or be removed.",
+            ),
+            StoreError::Conflict(Conflict::InsufficientCredits { needed, available }) => Self::new(
+                StatusCode::PAYMENT_REQUIRED,
+                ErrorCode::InsufficientCredits,
+                format!("This message needs {needed} credits, {available} available. Ask the relay's operator for more credits, or send a cheaper message."),
+            ),
+            StoreError::Conflict(Conflict::NotCancellable) => conflict(
+                ErrorCode::NotCancellable,
+                "This message was already handed to the host (or finished), so it can no longer be cancelled.",
             ),
             StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,

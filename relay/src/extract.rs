@@ -95,3 +95,33 @@ where
         }
     }
 }
+
+/// Query-string parameters; a malformed one is a 400 naming the problem.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidBody,
+                format!("The query string is not valid ({}).", rejection.body_text()),
+            )),
+        }
+    }
+}
+
+/// `?organization_id=…`: the profile a request is about ("You" without it).
+#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileQuery {
+    /// The organization profile; leave out for "You".
+    pub organization_id: Option<uuid::Uuid>,
+}

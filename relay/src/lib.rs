@@ -1,16 +1,22 @@
 //! The Chorus relay: the server every Chorus extension talks to.
 //!
-//! It keeps accounts, organizations and invites (and, as Chorus grows, the
-//! message queue, credits, chats and files), and serves them as a JSON API
-//! under `/api/v1`, described by an OpenAPI document at
-//! `/api/v1/openapi.json`. SQLite is the embedded default; the same code runs
-//! on PostgreSQL.
+//! It keeps accounts, organizations and invites, the durable message queue,
+//! credits and files, and serves them as a JSON API under `/api/v1`
+//! (described by an OpenAPI document at `/api/v1/openapi.json`) and a
+//! WebSocket at `/api/v1/ws` for hosts and live sidebars. SQLite is the
+//! embedded default; the same code runs on PostgreSQL.
 //!
 //! # Layout
 //! - [`serve`]: runs the relay on a bound listener until a shutdown future
 //!   completes; tests call it on port 0.
 //! - [`app`]: the router, assembled from one router per module:
-//!   [`accounts`], [`profiles`], [`orgs`], [`invites`], [`health`].
+//!   [`accounts`], [`profiles`], [`orgs`], [`invites`], [`messages`],
+//!   [`files`], [`credits`], [`ws`], [`health`].
+//! - [`messaging`]: queuing, dispatch to hosts, reports, incoming capture and
+//!   the live events they cause, shared by REST and WebSocket; [`hub`] holds
+//!   the live connections.
+//! - [`blobs`], [`filetype`]: attachment bytes on disk, and their kind from
+//!   their bytes.
 //! - [`store`]: the [`store::Store`] trait and its SQLite and PostgreSQL
 //!   implementations, each with embedded migrations.
 //! - [`error`]: [`error::ApiError`], the one error type, answered as the
@@ -20,11 +26,18 @@
 //! - [`config`]: the command line of the `chorus-relay` binary.
 
 pub mod accounts;
+pub mod blobs;
 pub mod config;
+pub mod credits;
 pub mod error;
 pub mod extract;
+pub mod files;
+pub mod filetype;
 pub mod health;
+pub mod hub;
 pub mod invites;
+pub mod messages;
+pub mod messaging;
 pub mod orgs;
 pub mod password;
 pub mod phone;
@@ -32,6 +45,7 @@ pub mod profiles;
 pub mod rate_limit;
 pub mod session;
 pub mod store;
+pub mod ws;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -49,7 +63,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+use uuid::Uuid;
+
+use crate::blobs::BlobStore;
 use crate::error::ApiError;
+use crate::hub::Hub;
 use crate::rate_limit::{AuthLimits, Limit};
 use crate::store::Store;
 
@@ -62,6 +80,11 @@ pub struct Settings {
     pub attempts_per_address: Limit,
     /// Failed sign-ins allowed for one account.
     pub failures_per_account: Limit,
+    /// How long a host has to report on a dispatched message before it goes
+    /// back to the queue.
+    pub lease: chrono::Duration,
+    /// SHA-256 of the operator's admin token; `None` turns the admin API off.
+    pub admin_token_hash: Option<Vec<u8>>,
 }
 
 impl Default for Settings {
@@ -76,6 +99,8 @@ impl Default for Settings {
                 max: 5,
                 window: Duration::from_secs(15 * 60),
             },
+            lease: chrono::Duration::seconds(120),
+            admin_token_hash: None,
         }
     }
 }
@@ -89,23 +114,32 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Authentication attempt counters.
     pub limits: Arc<AuthLimits>,
+    /// Live connections.
+    pub hub: Arc<Hub>,
+    /// Attachment bytes.
+    pub blobs: Arc<dyn BlobStore>,
+    /// This relay process; names its hosts' leases.
+    pub instance: Uuid,
 }
 
 impl AppState {
-    /// State over a store with the given settings.
-    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
+    /// State over a store and blob store with the given settings.
+    pub fn new(store: Arc<dyn Store>, blobs: Arc<dyn BlobStore>, settings: Settings) -> Self {
         let limits = AuthLimits::new(settings.attempts_per_address, settings.failures_per_account);
         Self {
             store,
             settings: Arc::new(settings),
             limits: Arc::new(limits),
+            hub: Arc::new(Hub::default()),
+            blobs,
+            instance: Uuid::now_v7(),
         }
     }
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Chorus relay API", description = "Accounts, organizations and invites of a Chorus relay."),
+    info(title = "Chorus relay API", description = "Accounts, organizations, the message queue, files and credits of a Chorus relay."),
     modifiers(&BearerAuth),
     components(schemas(chorus_shared::error::ErrorBody))
 )]
@@ -120,6 +154,15 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        components.add_security_scheme(
+            "admin",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The relay operator's admin token"))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -129,7 +172,11 @@ pub fn app(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(profiles::router())
         .merge(orgs::router())
-        .merge(invites::router());
+        .merge(invites::router())
+        .merge(messages::router())
+        .merge(files::router())
+        .merge(credits::router())
+        .merge(ws::router());
     let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)
         .merge(health::router())
@@ -163,14 +210,18 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves the relay on `listener` until `shutdown` completes, then finishes
-/// in-flight requests and returns.
+/// in-flight requests and returns. Background duties (lease expiry,
+/// dispatch sweeps) run alongside and stop with it.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let sweeper = tokio::spawn(messaging::sweep_forever(state.clone()));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
+    let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    sweeper.abort();
+    served
 }

@@ -1,9 +1,14 @@
 //! The `chorus-relay` binary: parses the command line and runs the relay.
 
 use anyhow::Context;
-use chorus_relay::config::{Cli, Command, ServeArgs};
+use std::sync::Arc;
+
+use chorus_relay::blobs::DiskBlobs;
+use chorus_relay::config::{Cli, Command, CreditsCommand, DatabaseArgs, GrantArgs, ServeArgs};
 use chorus_relay::{serve, store, AppState, Settings};
+use chorus_shared::queue::{CreditPlan, GrantCredits};
 use clap::Parser;
+use sha2::{Digest, Sha256};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -16,16 +21,55 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(args) => run(args).await,
+        Command::Credits(CreditsCommand::Grant(args)) => grant(args).await,
     }
 }
 
-async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("cannot create data directory {}", args.data_dir.display()))?;
-    let url = args.database_url();
-    let store = store::open(&url)
+async fn open_store(database: &DatabaseArgs) -> anyhow::Result<Arc<dyn store::Store>> {
+    std::fs::create_dir_all(&database.data_dir).with_context(|| {
+        format!(
+            "cannot create data directory {}",
+            database.data_dir.display()
+        )
+    })?;
+    let url = database.database_url();
+    store::open(&url)
         .await
-        .with_context(|| format!("cannot open database {}", redact(&url)))?;
+        .with_context(|| format!("cannot open database {}", redact(&url)))
+}
+
+async fn grant(args: GrantArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.database).await?;
+    let request = GrantCredits {
+        organization_id: args.organization,
+        user_email: args.user,
+        amount: args.amount,
+        plan: CreditPlan::parse(&args.plan).context("plan is monthly or volume")?,
+    };
+    let (_, grant) = chorus_relay::credits::grant_to(store.as_ref(), &request)
+        .await
+        .map_err(|error| anyhow::anyhow!(error.into_detail().message))?;
+    println!(
+        "granted {} credits ({} plan), valid until {}",
+        grant.amount,
+        grant.plan.as_str(),
+        grant.expires_at.to_rfc3339()
+    );
+    Ok(())
+}
+
+async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let url = args.database.database_url();
+    let store = open_store(&args.database).await?;
+    let blobs = Arc::new(DiskBlobs::new(args.database.data_dir.join("files")));
+    let settings = Settings {
+        admin_token_hash: args
+            .admin_token
+            .as_deref()
+            .filter(|token| !token.is_empty())
+            .map(|token| Sha256::digest(token.as_bytes()).to_vec()),
+        ..Settings::default()
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -36,7 +80,7 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
     serve(
         listener,
-        AppState::new(store, Settings::default()),
+        AppState::new(store, blobs, settings),
         shutdown_signal(),
     )
     .await?;

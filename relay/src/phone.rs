@@ -19,6 +19,12 @@ pub fn normalise_country(input: &str) -> Result<String, PhoneProblem> {
     })
 }
 
+/// The country (ISO 3166 alpha-2) of an E.164 number, if known.
+pub fn country_of(e164: &str) -> Option<String> {
+    let number = phonenumber::parse(None, e164).ok()?;
+    number.country().id().map(|id| format!("{id:?}"))
+}
+
 /// Parses a number written with a `+` country code, or in national form for
 /// `default_country`, into E.164 (`+447400123456`).
 pub fn normalise(input: &str, default_country: Option<&str>) -> Result<String, PhoneProblem> {
@@ -97,6 +103,13 @@ mod tests {
         assert!(normalise(&"9".repeat(40), Some("GB")).is_err());
         let missing_country = normalise("07400 123456", None).expect_err("needs a country");
         assert!(missing_country.contains("country code"));
+    }
+
+    #[test]
+    fn countries_are_read_from_numbers() {
+        assert_eq!(country_of("+447400123456").as_deref(), Some("GB"));
+        assert_eq!(country_of("+919876543210").as_deref(), Some("IN"));
+        assert_eq!(country_of("nonsense"), None);
     }
 
     #[test]

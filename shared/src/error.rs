@@ -53,6 +53,22 @@ pub enum ErrorCode {
     LastAdmin,
     /// Too many attempts; retry after `retry_after_seconds`.
     RateLimited,
+    /// The profile's balance cannot pay for the message.
+    InsufficientCredits,
+    /// The uploaded bytes are not an image, document or video we can send.
+    UnsupportedFileType,
+    /// The message's declared kind does not match its attachment.
+    AttachmentKindMismatch,
+    /// The message is no longer queued, so it cannot be cancelled.
+    NotCancellable,
+    /// Another browser already hosts this number.
+    HostAlreadyConnected,
+    /// The request needs a host connection (or a sidebar one).
+    WrongRole,
+    /// The WebSocket request was not understood.
+    UnknownRequest,
+    /// The client speaks another protocol version.
+    UnsupportedProtocolVersion,
     /// The relay's database cannot be reached.
     Unavailable,
     /// A fault on the relay; the message carries a reference for its logs.

@@ -9,8 +9,14 @@
 //! - [`api`]: request and response bodies of the relay's REST API.
 //! - [`error`]: the one error body every failing request answers with, and its codes.
 //! - [`limits`]: size and length limits, and the checks that apply them.
+//! - [`message`]: message kinds, their credit costs, and message states.
+//! - [`queue`]: the send request, the message record, files and credits.
+//! - [`protocol`]: the WebSocket frames between the relay and extensions.
 
 pub mod account;
 pub mod api;
 pub mod error;
 pub mod limits;
+pub mod message;
+pub mod protocol;
+pub mod queue;

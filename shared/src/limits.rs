@@ -15,6 +15,14 @@ pub const ORG_NAME_MAX_CHARS: usize = 100;
 pub const PHONE_INPUT_MAX_CHARS: usize = 32;
 /// Largest JSON request body the relay reads.
 pub const JSON_BODY_MAX_BYTES: usize = 64 * 1024;
+/// Largest attachment, as in the product documents.
+pub const ATTACHMENT_MAX_BYTES: usize = 5 * 1024 * 1024;
+/// Longest message text or caption (WhatsApp's own API limit).
+pub const MESSAGE_TEXT_MAX_CHARS: usize = 4096;
+/// Longest client idempotency key.
+pub const IDEMPOTENCY_KEY_MAX_CHARS: usize = 128;
+/// Longest file name kept for an upload.
+pub const FILE_NAME_MAX_CHARS: usize = 200;
 
 /// Trims and lower-cases an email, or says what is wrong with it.
 ///

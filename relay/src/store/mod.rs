@@ -8,6 +8,7 @@
 //! into an organization takes that organization's id so queries stay scoped.
 
 mod postgres;
+mod queue;
 pub(crate) mod rows;
 mod sqlite;
 
@@ -20,6 +21,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub use postgres::PgStore;
+pub use queue::*;
 pub use sqlite::SqliteStore;
 
 /// What can go wrong in the store, in terms callers can act on.
@@ -54,6 +56,15 @@ pub enum Conflict {
     InviteClosed,
     /// The change would leave the organization without an admin.
     LastAdmin,
+    /// The balance cannot pay for the message.
+    InsufficientCredits {
+        /// The message's cost.
+        needed: i64,
+        /// What the balance holds.
+        available: i64,
+    },
+    /// The message is no longer queued.
+    NotCancellable,
 }
 
 /// Result of store operations.
@@ -81,9 +92,14 @@ pub struct NewOrganizationRecord {
     pub phone: Option<String>,
 }
 
-/// The storage interface of the relay.
+/// Everything the relay stores: both halves below, on one database.
+pub trait Store: AccountStore + QueueStore {}
+
+impl<T: AccountStore + QueueStore> Store for T {}
+
+/// Accounts, sessions, organizations, members and invites.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait AccountStore: Send + Sync + 'static {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> StoreResult<()>;
 

@@ -5,6 +5,10 @@
 
 use chorus_shared::account::{AccountType, InviteState, Role};
 use chorus_shared::api::{Invite, Member, Membership, Organization, ReceivedInvite, User};
+use chorus_shared::message::{Direction, MessageKind, MessageStatus};
+use chorus_shared::queue::{
+    CreditGrant, CreditPlan, FileView, LedgerKind, LedgerLine, MessageView,
+};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -152,6 +156,156 @@ impl From<ReceivedInviteRow> for ReceivedInvite {
             organization_name: row.organization_name,
             invited_by_email: row.invited_by_email,
             created_at: time(row.created_at),
+        }
+    }
+}
+
+/// Selects a message with its chat, account kind and attachment; both
+/// backends append their own `WHERE`.
+pub(crate) const MESSAGE_SELECT: &str =
+    "SELECT m.id, a.kind AS account_kind, m.account_id, m.chat_id, \
+     c.wa_id AS chat_wa_id, m.direction, m.kind, m.text, m.attachment_id, \
+     f.name AS file_name, f.mime AS file_mime, f.kind AS file_kind, f.size AS file_size, \
+     f.created_at AS file_created_at, m.status, m.failure_reason, m.wa_id, m.author_id, m.cost, \
+     m.seq, m.created_at, m.updated_at \
+     FROM messages m JOIN accounts a ON a.id = m.account_id JOIN chats c ON c.id = m.chat_id \
+     LEFT JOIN files f ON f.id = m.attachment_id";
+
+/// Columns of [`MESSAGE_SELECT`].
+#[derive(sqlx::FromRow)]
+pub(crate) struct MessageRow {
+    id: Uuid,
+    account_kind: String,
+    account_id: Uuid,
+    chat_id: Uuid,
+    chat_wa_id: String,
+    direction: String,
+    kind: String,
+    text: Option<String>,
+    attachment_id: Option<Uuid>,
+    file_name: Option<String>,
+    file_mime: Option<String>,
+    file_kind: Option<String>,
+    file_size: Option<i64>,
+    file_created_at: Option<i64>,
+    status: String,
+    failure_reason: Option<String>,
+    wa_id: Option<String>,
+    author_id: Option<Uuid>,
+    cost: i64,
+    seq: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<MessageRow> for MessageView {
+    fn from(row: MessageRow) -> Self {
+        let attachment = match (row.attachment_id, row.file_name, row.file_mime) {
+            (Some(id), Some(name), Some(mime)) => Some(FileView {
+                id,
+                name,
+                mime,
+                kind: row
+                    .file_kind
+                    .as_deref()
+                    .and_then(MessageKind::parse)
+                    .unwrap_or(MessageKind::Document),
+                size: row.file_size.unwrap_or_default(),
+                created_at: time(row.file_created_at.unwrap_or_default()),
+            }),
+            _ => None,
+        };
+        MessageView {
+            id: row.id,
+            organization_id: (row.account_kind == "organization").then_some(row.account_id),
+            chat_id: row.chat_id,
+            chat_wa_id: row.chat_wa_id,
+            direction: if row.direction == "incoming" {
+                Direction::Incoming
+            } else {
+                Direction::Outgoing
+            },
+            kind: MessageKind::parse(&row.kind).unwrap_or(MessageKind::Text),
+            text: row.text,
+            attachment,
+            status: MessageStatus::parse(&row.status).unwrap_or(MessageStatus::Failed),
+            failure_reason: row.failure_reason,
+            wa_id: row.wa_id,
+            author_id: row.author_id,
+            cost: row.cost,
+            seq: row.seq,
+            created_at: time(row.created_at),
+            updated_at: time(row.updated_at),
+        }
+    }
+}
+
+/// Columns: `id, name, mime, kind, size, created_at`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct FileRow {
+    id: Uuid,
+    name: String,
+    mime: String,
+    kind: String,
+    size: i64,
+    created_at: i64,
+}
+
+impl From<FileRow> for FileView {
+    fn from(row: FileRow) -> Self {
+        FileView {
+            id: row.id,
+            name: row.name,
+            mime: row.mime,
+            kind: MessageKind::parse(&row.kind).unwrap_or(MessageKind::Document),
+            size: row.size,
+            created_at: time(row.created_at),
+        }
+    }
+}
+
+/// Columns: `id, plan, amount, remaining, created_at, expires_at`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct GrantRow {
+    id: Uuid,
+    plan: String,
+    amount: i64,
+    remaining: i64,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl From<GrantRow> for CreditGrant {
+    fn from(row: GrantRow) -> Self {
+        CreditGrant {
+            id: row.id,
+            plan: CreditPlan::parse(&row.plan).unwrap_or(CreditPlan::Monthly),
+            amount: row.amount,
+            remaining: row.remaining,
+            created_at: time(row.created_at),
+            expires_at: time(row.expires_at),
+        }
+    }
+}
+
+/// Columns: `seq, kind, delta, message_id, at`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct LedgerRow {
+    seq: i64,
+    kind: String,
+    delta: i64,
+    message_id: Option<Uuid>,
+    at: i64,
+}
+
+impl From<LedgerRow> for LedgerLine {
+    fn from(row: LedgerRow) -> Self {
+        LedgerLine {
+            seq: row.seq,
+            kind: LedgerKind::parse(&row.kind).unwrap_or(LedgerKind::Charge),
+            delta: row.delta,
+            message_id: row.message_id,
+            at: time(row.at),
         }
     }
 }

@@ -45,6 +45,16 @@ async fn the_document_lists_every_endpoint_and_method() {
         "DELETE /api/v1/orgs/{org_id}/invites/{invite_id}",
         "POST /api/v1/invites/{invite_id}/accept",
         "POST /api/v1/invites/{invite_id}/decline",
+        "POST /api/v1/messages",
+        "GET /api/v1/messages",
+        "GET /api/v1/messages/{message_id}",
+        "POST /api/v1/messages/{message_id}/cancel",
+        "POST /api/v1/files",
+        "GET /api/v1/files/{file_id}",
+        "GET /api/v1/files/{file_id}/content",
+        "GET /api/v1/credits",
+        "POST /api/v1/admin/credits",
+        "GET /api/v1/ws",
         "GET /healthz",
         "GET /readyz",
     ]
@@ -61,7 +71,9 @@ async fn the_document_lists_every_endpoint_and_method() {
         let concrete = path
             .replace("{org_id}", &uuid::Uuid::nil().to_string())
             .replace("{user_id}", &uuid::Uuid::nil().to_string())
-            .replace("{invite_id}", &uuid::Uuid::nil().to_string());
+            .replace("{invite_id}", &uuid::Uuid::nil().to_string())
+            .replace("{message_id}", &uuid::Uuid::nil().to_string())
+            .replace("{file_id}", &uuid::Uuid::nil().to_string());
         let method: reqwest::Method = method.parse().expect("method");
         let response = relay
             .http

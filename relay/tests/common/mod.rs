@@ -10,6 +10,7 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
+use chorus_relay::blobs::DiskBlobs;
 use chorus_relay::store::{PgStore, SqliteStore, Store};
 use chorus_relay::{AppState, Settings};
 use serde_json::{json, Value};
@@ -146,11 +147,16 @@ impl Drop for TestDb {
     }
 }
 
+/// The admin token test relays are started with.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
 /// A relay serving on 127.0.0.1:<random port>, stopped when dropped.
 pub struct TestRelay {
     pub base: String,
     pub http: reqwest::Client,
     pub db: TestDb,
+    pub settings: Settings,
+    files: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -160,34 +166,66 @@ impl TestRelay {
         Self::start_with(backend, Settings::default()).await
     }
 
-    pub async fn start_with(backend: Backend, settings: Settings) -> Self {
+    pub async fn start_with(backend: Backend, mut settings: Settings) -> Self {
+        use sha2::Digest;
+        settings.admin_token_hash = Some(sha2::Sha256::digest(ADMIN_TOKEN.as_bytes()).to_vec());
         let db = TestDb::new(backend).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind port 0");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
-        let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(Arc::clone(&db.store), settings);
-        let task = tokio::spawn(chorus_relay::serve(listener, state, async {
-            let _ = rx.await;
-        }));
-        Self {
-            base,
+        let files = tempfile::tempdir().expect("files directory");
+        let mut relay = Self {
+            base: String::new(),
             http: reqwest::Client::new(),
             db,
-            shutdown: Some(tx),
-            task: Some(task),
-        }
+            settings,
+            files,
+            shutdown: None,
+            task: None,
+        };
+        let store = Arc::clone(&relay.db.store);
+        relay.listen(store, "127.0.0.1:0").await;
+        relay
+    }
+
+    async fn listen(&mut self, store: Arc<dyn Store>, address: &str) {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .expect("bind the relay's port");
+        self.base = format!("http://{}", listener.local_addr().expect("address"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let blobs = Arc::new(DiskBlobs::new(self.files.path()));
+        let state = AppState::new(store, blobs, self.settings.clone());
+        self.task = Some(tokio::spawn(chorus_relay::serve(listener, state, async {
+            let _ = rx.await;
+        })));
+        self.shutdown = Some(tx);
     }
 
     /// Stops the server gracefully and waits until it has.
     pub async fn stop(mut self) {
+        self.halt().await;
+    }
+
+    async fn halt(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
-            task.await.expect("server task").expect("server ran");
+            task.abort();
+            let _ = task.await;
         }
+    }
+
+    /// Stops the relay and starts a new one (new process state, same database
+    /// reopened, same port), as an operator's restart would.
+    pub async fn restart(&mut self) {
+        self.halt().await;
+        let address = self.base.trim_start_matches("http://").to_owned();
+        let store = self.db.reopen().await;
+        self.listen(store, &address).await;
+    }
+
+    /// The WebSocket URL.
+    pub fn ws_url(&self) -> String {
+        format!("{}/api/v1/ws", self.base.replacen("http", "ws", 1))
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -317,6 +355,29 @@ impl TestRelay {
 }
 
 pub const PASSWORD: &str = "correct horse battery";
+
+/// Grants credits as the operator; `organization` or else the user's own number.
+pub async fn grant(
+    relay: &TestRelay,
+    organization: Option<&str>,
+    user_email: Option<&str>,
+    amount: i64,
+) {
+    let response = relay
+        .http
+        .post(relay.url("/api/v1/admin/credits"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"organization_id": organization, "user_email": user_email, "amount": amount, "plan": "volume"}))
+        .send()
+        .await
+        .expect("grant request");
+    assert_eq!(
+        response.status(),
+        201,
+        "grant: {}",
+        response.text().await.unwrap_or_default()
+    );
+}
 
 /// Asserts the shared error shape and returns its code.
 pub fn error_code(body: &Value) -> &str {

@@ -1,10 +1,4 @@
-//! PostgreSQL, for deployments that outgrow one machine: several relays can
-//! share one database.
-//!
-//! Read-then-write rules (the last admin of an organization) take a row lock
-//! on the organization so that concurrent relays cannot both pass the check.
-
-use std::str::FromStr;
+//! Accounts, sessions, organizations and invites on SQLite.
 
 use async_trait::async_trait;
 use chorus_shared::account::{AccountType, InviteState, Role};
@@ -12,61 +6,22 @@ use chorus_shared::api::{
     Invite, Member, Membership, Organization, ReceivedInvite, UpdateOrganization, User,
 };
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::rows::{
+use super::{SqliteStore, INVITE_COLUMNS, USER_COLUMNS};
+use crate::store::rows::{
     millis, CredentialsRow, InviteRow, MemberRow, MembershipRow, OrganizationRow,
     ReceivedInviteRow, UserRow,
 };
-use super::{
-    conflict_on_unique, Conflict, NewOrganizationRecord, Store, StoreError, StoreResult,
+use crate::store::{
+    conflict_on_unique, AccountStore, Conflict, NewOrganizationRecord, StoreError, StoreResult,
     StoredCredentials,
 };
 
-const USER_COLUMNS: &str = "id, email, account_type, phone, created_at";
-const INVITE_COLUMNS: &str = "id, organization_id, email, state, invited_by, created_at, closed_at";
-
-/// [`Store`] on a PostgreSQL database.
-#[derive(Clone)]
-pub struct PgStore {
-    pool: PgPool,
-}
-
-impl PgStore {
-    /// Connects to the database the URL names and runs the migrations.
-    pub async fn open(url: &str) -> StoreResult<Self> {
-        Self::connect_with(PgConnectOptions::from_str(url)?).await
-    }
-
-    /// Connects with explicit options (tests use them to pick a schema).
-    pub async fn connect_with(options: PgConnectOptions) -> StoreResult<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
-    }
-
-    async fn user_in<'e, E>(executor: E, id: Uuid) -> StoreResult<Option<User>>
-    where
-        E: sqlx::Executor<'e, Database = sqlx::Postgres>,
-    {
-        let row: Option<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(executor)
-                .await?;
-        Ok(row.map(User::from))
-    }
-}
-
 #[async_trait]
-impl Store for PgStore {
+impl AccountStore for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
     }
 
@@ -78,14 +33,14 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> StoreResult<User> {
         let row: UserRow = sqlx::query_as(&format!(
-            "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+            "INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?) \
              RETURNING {USER_COLUMNS}"
         ))
         .bind(id)
         .bind(email)
         .bind(password_hash)
         .bind(millis(now))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.write)
         .await
         .map_err(|e| conflict_on_unique(e, Conflict::EmailTaken))?;
         Ok(row.into())
@@ -93,10 +48,10 @@ impl Store for PgStore {
 
     async fn credentials_by_email(&self, email: &str) -> StoreResult<Option<StoredCredentials>> {
         let row: Option<CredentialsRow> = sqlx::query_as(&format!(
-            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?"
         ))
         .bind(email)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await?;
         Ok(row.map(|row| StoredCredentials {
             user: row.user.into(),
@@ -105,7 +60,7 @@ impl Store for PgStore {
     }
 
     async fn user(&self, id: Uuid) -> StoreResult<Option<User>> {
-        Self::user_in(&self.pool, id).await
+        SqliteStore::user_in(&self.read, id).await
     }
 
     async fn choose_account_type(
@@ -115,16 +70,15 @@ impl Store for PgStore {
         organization: Option<NewOrganizationRecord>,
         now: DateTime<Utc>,
     ) -> StoreResult<(User, Option<Organization>)> {
-        let mut tx = self.pool.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE users SET account_type = $1 WHERE id = $2 AND account_type IS NULL",
-        )
-        .bind(account_type.as_str())
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+        let mut tx = self.write.begin().await?;
+        let updated =
+            sqlx::query("UPDATE users SET account_type = ? WHERE id = ? AND account_type IS NULL")
+                .bind(account_type.as_str())
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
         if updated.rows_affected() == 0 {
-            return Err(match Self::user_in(&mut *tx, user_id).await? {
+            return Err(match SqliteStore::user_in(&mut *tx, user_id).await? {
                 Some(_) => StoreError::Conflict(Conflict::AccountTypeAlreadyChosen),
                 None => StoreError::NotFound,
             });
@@ -133,7 +87,7 @@ impl Store for PgStore {
             Some(org) => {
                 let row: OrganizationRow = sqlx::query_as(
                     "INSERT INTO organizations (id, owner_id, name, default_country, phone, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     VALUES (?, ?, ?, ?, ?, ?) \
                      RETURNING id, name, default_country, phone, created_at",
                 )
                 .bind(org.id)
@@ -146,7 +100,7 @@ impl Store for PgStore {
                 .await?;
                 sqlx::query(
                     "INSERT INTO memberships (organization_id, user_id, role, joined_at) \
-                     VALUES ($1, $2, 'admin', $3)",
+                     VALUES (?, ?, 'admin', ?)",
                 )
                 .bind(org.id)
                 .bind(user_id)
@@ -157,7 +111,7 @@ impl Store for PgStore {
             }
             None => None,
         };
-        let user = Self::user_in(&mut *tx, user_id)
+        let user = SqliteStore::user_in(&mut *tx, user_id)
             .await?
             .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
@@ -165,18 +119,18 @@ impl Store for PgStore {
     }
 
     async fn set_user_phone(&self, user_id: Uuid, phone: &str) -> StoreResult<User> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET phone = $1 WHERE id = $2")
+        let mut tx = self.write.begin().await?;
+        sqlx::query("UPDATE users SET phone = ? WHERE id = ?")
             .bind(phone)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE organizations SET phone = $1 WHERE owner_id = $2 AND phone IS NULL")
+        sqlx::query("UPDATE organizations SET phone = ? WHERE owner_id = ? AND phone IS NULL")
             .bind(phone)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        let user = Self::user_in(&mut *tx, user_id)
+        let user = SqliteStore::user_in(&mut *tx, user_id)
             .await?
             .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
@@ -191,13 +145,13 @@ impl Store for PgStore {
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
         )
         .bind(token_hash)
         .bind(user_id)
         .bind(millis(now))
         .bind(millis(expires_at))
-        .execute(&self.pool)
+        .execute(&self.write)
         .await?;
         Ok(())
     }
@@ -210,29 +164,29 @@ impl Store for PgStore {
         let row: Option<UserRow> = sqlx::query_as(
             "SELECT u.id, u.email, u.account_type, u.phone, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
+             WHERE s.token_hash = ? AND s.expires_at > ?",
         )
         .bind(token_hash)
         .bind(millis(now))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await?;
         Ok(row.map(User::from))
     }
 
     async fn delete_session(&self, token_hash: &[u8]) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&self.write)
             .await?;
         Ok(())
     }
 
     async fn organization(&self, org_id: Uuid) -> StoreResult<Option<Organization>> {
         let row: Option<OrganizationRow> = sqlx::query_as(
-            "SELECT id, name, default_country, phone, created_at FROM organizations WHERE id = $1",
+            "SELECT id, name, default_country, phone, created_at FROM organizations WHERE id = ?",
         )
         .bind(org_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await?;
         Ok(row.map(Organization::from))
     }
@@ -243,26 +197,26 @@ impl Store for PgStore {
         changes: &UpdateOrganization,
     ) -> StoreResult<Organization> {
         let row: Option<OrganizationRow> = sqlx::query_as(
-            "UPDATE organizations SET name = COALESCE($1, name), \
-             default_country = COALESCE($2, default_country), phone = COALESCE($3, phone) \
-             WHERE id = $4 RETURNING id, name, default_country, phone, created_at",
+            "UPDATE organizations SET name = COALESCE(?, name), \
+             default_country = COALESCE(?, default_country), phone = COALESCE(?, phone) \
+             WHERE id = ? RETURNING id, name, default_country, phone, created_at",
         )
         .bind(&changes.name)
         .bind(&changes.default_country)
         .bind(&changes.phone)
         .bind(org_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.write)
         .await?;
         row.map(Organization::from).ok_or(StoreError::NotFound)
     }
 
     async fn role(&self, org_id: Uuid, user_id: Uuid) -> StoreResult<Option<Role>> {
         let role: Option<String> = sqlx::query_scalar(
-            "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2",
+            "SELECT role FROM memberships WHERE organization_id = ? AND user_id = ?",
         )
         .bind(org_id)
         .bind(user_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await?;
         Ok(role.as_deref().and_then(Role::parse))
     }
@@ -271,10 +225,10 @@ impl Store for PgStore {
         let rows: Vec<MembershipRow> = sqlx::query_as(
             "SELECT o.id, o.name, o.default_country, o.phone, o.created_at, m.role, m.joined_at \
              FROM memberships m JOIN organizations o ON o.id = m.organization_id \
-             WHERE m.user_id = $1 ORDER BY m.joined_at, o.id",
+             WHERE m.user_id = ? ORDER BY m.joined_at, o.id",
         )
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await?;
         Ok(rows.into_iter().map(Membership::from).collect())
     }
@@ -283,23 +237,19 @@ impl Store for PgStore {
         let rows: Vec<MemberRow> = sqlx::query_as(
             "SELECT m.user_id, u.email, m.role, m.joined_at \
              FROM memberships m JOIN users u ON u.id = m.user_id \
-             WHERE m.organization_id = $1 ORDER BY m.joined_at, u.email",
+             WHERE m.organization_id = ? ORDER BY m.joined_at, u.email",
         )
         .bind(org_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await?;
         Ok(rows.into_iter().map(Member::from).collect())
     }
 
     async fn remove_member(&self, org_id: Uuid, user_id: Uuid) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        // Serialises membership changes of this organization across relays.
-        sqlx::query("SELECT id FROM organizations WHERE id = $1 FOR UPDATE")
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await?;
+        // The single writer connection serialises this read-then-delete.
+        let mut tx = self.write.begin().await?;
         let role: Option<String> = sqlx::query_scalar(
-            "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2",
+            "SELECT role FROM memberships WHERE organization_id = ? AND user_id = ?",
         )
         .bind(org_id)
         .bind(user_id)
@@ -309,7 +259,7 @@ impl Store for PgStore {
             None => return Err(StoreError::NotFound),
             Some(Role::Admin) => {
                 let admins: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM memberships WHERE organization_id = $1 AND role = 'admin'",
+                    "SELECT COUNT(*) FROM memberships WHERE organization_id = ? AND role = 'admin'",
                 )
                 .bind(org_id)
                 .fetch_one(&mut *tx)
@@ -320,7 +270,7 @@ impl Store for PgStore {
             }
             Some(Role::Agent) => {}
         }
-        sqlx::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
+        sqlx::query("DELETE FROM memberships WHERE organization_id = ? AND user_id = ?")
             .bind(org_id)
             .bind(user_id)
             .execute(&mut *tx)
@@ -337,10 +287,10 @@ impl Store for PgStore {
         invited_by: Uuid,
         now: DateTime<Utc>,
     ) -> StoreResult<Invite> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let member: Option<Uuid> = sqlx::query_scalar(
             "SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
-             WHERE m.organization_id = $1 AND u.email = $2",
+             WHERE m.organization_id = ? AND u.email = ?",
         )
         .bind(org_id)
         .bind(email)
@@ -351,7 +301,7 @@ impl Store for PgStore {
         }
         let row: InviteRow = sqlx::query_as(&format!(
             "INSERT INTO invites (id, organization_id, email, state, invited_by, created_at) \
-             VALUES ($1, $2, $3, 'invite_sent', $4, $5) RETURNING {INVITE_COLUMNS}"
+             VALUES (?, ?, ?, 'invite_sent', ?, ?) RETURNING {INVITE_COLUMNS}"
         ))
         .bind(id)
         .bind(org_id)
@@ -367,11 +317,11 @@ impl Store for PgStore {
 
     async fn invites(&self, org_id: Uuid) -> StoreResult<Vec<Invite>> {
         let rows: Vec<InviteRow> = sqlx::query_as(&format!(
-            "SELECT {INVITE_COLUMNS} FROM invites WHERE organization_id = $1 \
+            "SELECT {INVITE_COLUMNS} FROM invites WHERE organization_id = ? \
              ORDER BY created_at DESC, id DESC"
         ))
         .bind(org_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await?;
         Ok(rows.into_iter().map(Invite::from).collect())
     }
@@ -382,10 +332,10 @@ impl Store for PgStore {
         invite_id: Uuid,
         now: DateTime<Utc>,
     ) -> StoreResult<Invite> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let row: Option<InviteRow> = sqlx::query_as(&format!(
-            "UPDATE invites SET state = 'revoked', closed_at = $1 \
-             WHERE id = $2 AND organization_id = $3 AND state = 'invite_sent' \
+            "UPDATE invites SET state = 'revoked', closed_at = ? \
+             WHERE id = ? AND organization_id = ? AND state = 'invite_sent' \
              RETURNING {INVITE_COLUMNS}"
         ))
         .bind(millis(now))
@@ -395,7 +345,7 @@ impl Store for PgStore {
         .await?;
         let Some(row) = row else {
             let exists: Option<Uuid> =
-                sqlx::query_scalar("SELECT id FROM invites WHERE id = $1 AND organization_id = $2")
+                sqlx::query_scalar("SELECT id FROM invites WHERE id = ? AND organization_id = ?")
                     .bind(invite_id)
                     .bind(org_id)
                     .fetch_optional(&mut *tx)
@@ -415,10 +365,10 @@ impl Store for PgStore {
              u.email AS invited_by_email, i.created_at \
              FROM invites i JOIN organizations o ON o.id = i.organization_id \
              JOIN users u ON u.id = i.invited_by \
-             WHERE i.email = $1 AND i.state = 'invite_sent' ORDER BY i.created_at DESC, i.id DESC",
+             WHERE i.email = ? AND i.state = 'invite_sent' ORDER BY i.created_at DESC, i.id DESC",
         )
         .bind(email)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await?;
         Ok(rows.into_iter().map(ReceivedInvite::from).collect())
     }
@@ -435,10 +385,10 @@ impl Store for PgStore {
         } else {
             InviteState::Declined
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let row: Option<InviteRow> = sqlx::query_as(&format!(
-            "UPDATE invites SET state = $1, closed_at = $2 \
-             WHERE id = $3 AND email = $4 AND state = 'invite_sent' RETURNING {INVITE_COLUMNS}"
+            "UPDATE invites SET state = ?, closed_at = ? \
+             WHERE id = ? AND email = ? AND state = 'invite_sent' RETURNING {INVITE_COLUMNS}"
         ))
         .bind(state.as_str())
         .bind(millis(now))
@@ -448,7 +398,7 @@ impl Store for PgStore {
         .await?;
         let Some(row) = row else {
             let exists: Option<Uuid> =
-                sqlx::query_scalar("SELECT id FROM invites WHERE id = $1 AND email = $2")
+                sqlx::query_scalar("SELECT id FROM invites WHERE id = ? AND email = ?")
                     .bind(invite_id)
                     .bind(&user.email)
                     .fetch_optional(&mut *tx)
@@ -462,7 +412,7 @@ impl Store for PgStore {
         if accept {
             sqlx::query(
                 "INSERT INTO memberships (organization_id, user_id, role, joined_at) \
-                 VALUES ($1, $2, 'agent', $3) ON CONFLICT DO NOTHING",
+                 VALUES (?, ?, 'agent', ?) ON CONFLICT DO NOTHING",
             )
             .bind(invite.organization_id)
             .bind(user.id)

@@ -1,12 +1,4 @@
-//! The embedded default: one SQLite file in WAL mode.
-//!
-//! Writes go through a pool of exactly one connection, so write transactions
-//! queue in the relay instead of failing with `SQLITE_BUSY` when two of them
-//! try to upgrade their locks at once; reads use a separate pool and run
-//! concurrently thanks to WAL.
-
-use std::str::FromStr;
-use std::time::Duration;
+//! Accounts, sessions, organizations and invites on PostgreSQL.
 
 use async_trait::async_trait;
 use chorus_shared::account::{AccountType, InviteState, Role};
@@ -14,66 +6,22 @@ use chorus_shared::api::{
     Invite, Member, Membership, Organization, ReceivedInvite, UpdateOrganization, User,
 };
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::SqlitePool;
 use uuid::Uuid;
 
-use super::rows::{
+use super::{PgStore, INVITE_COLUMNS, USER_COLUMNS};
+use crate::store::rows::{
     millis, CredentialsRow, InviteRow, MemberRow, MembershipRow, OrganizationRow,
     ReceivedInviteRow, UserRow,
 };
-use super::{
-    conflict_on_unique, Conflict, NewOrganizationRecord, Store, StoreError, StoreResult,
+use crate::store::{
+    conflict_on_unique, AccountStore, Conflict, NewOrganizationRecord, StoreError, StoreResult,
     StoredCredentials,
 };
 
-const USER_COLUMNS: &str = "id, email, account_type, phone, created_at";
-const INVITE_COLUMNS: &str = "id, organization_id, email, state, invited_by, created_at, closed_at";
-
-/// [`Store`] on a SQLite file.
-#[derive(Clone)]
-pub struct SqliteStore {
-    read: SqlitePool,
-    write: SqlitePool,
-}
-
-impl SqliteStore {
-    /// Opens (creating if needed) the database file and runs the migrations.
-    pub async fn open(url: &str) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&write).await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options.read_only(true))
-            .await?;
-        Ok(Self { read, write })
-    }
-
-    async fn user_in<'e, E>(executor: E, id: Uuid) -> StoreResult<Option<User>>
-    where
-        E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
-    {
-        let row: Option<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
-                .bind(id)
-                .fetch_optional(executor)
-                .await?;
-        Ok(row.map(User::from))
-    }
-}
-
 #[async_trait]
-impl Store for SqliteStore {
+impl AccountStore for PgStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await?;
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
@@ -85,14 +33,14 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<User> {
         let row: UserRow = sqlx::query_as(&format!(
-            "INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4) \
              RETURNING {USER_COLUMNS}"
         ))
         .bind(id)
         .bind(email)
         .bind(password_hash)
         .bind(millis(now))
-        .fetch_one(&self.write)
+        .fetch_one(&self.pool)
         .await
         .map_err(|e| conflict_on_unique(e, Conflict::EmailTaken))?;
         Ok(row.into())
@@ -100,10 +48,10 @@ impl Store for SqliteStore {
 
     async fn credentials_by_email(&self, email: &str) -> StoreResult<Option<StoredCredentials>> {
         let row: Option<CredentialsRow> = sqlx::query_as(&format!(
-            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?"
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"
         ))
         .bind(email)
-        .fetch_optional(&self.read)
+        .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|row| StoredCredentials {
             user: row.user.into(),
@@ -112,7 +60,7 @@ impl Store for SqliteStore {
     }
 
     async fn user(&self, id: Uuid) -> StoreResult<Option<User>> {
-        Self::user_in(&self.read, id).await
+        PgStore::user_in(&self.pool, id).await
     }
 
     async fn choose_account_type(
@@ -122,15 +70,16 @@ impl Store for SqliteStore {
         organization: Option<NewOrganizationRecord>,
         now: DateTime<Utc>,
     ) -> StoreResult<(User, Option<Organization>)> {
-        let mut tx = self.write.begin().await?;
-        let updated =
-            sqlx::query("UPDATE users SET account_type = ? WHERE id = ? AND account_type IS NULL")
-                .bind(account_type.as_str())
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE users SET account_type = $1 WHERE id = $2 AND account_type IS NULL",
+        )
+        .bind(account_type.as_str())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
         if updated.rows_affected() == 0 {
-            return Err(match Self::user_in(&mut *tx, user_id).await? {
+            return Err(match PgStore::user_in(&mut *tx, user_id).await? {
                 Some(_) => StoreError::Conflict(Conflict::AccountTypeAlreadyChosen),
                 None => StoreError::NotFound,
             });
@@ -139,7 +88,7 @@ impl Store for SqliteStore {
             Some(org) => {
                 let row: OrganizationRow = sqlx::query_as(
                     "INSERT INTO organizations (id, owner_id, name, default_country, phone, created_at) \
-                     VALUES (?, ?, ?, ?, ?, ?) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
                      RETURNING id, name, default_country, phone, created_at",
                 )
                 .bind(org.id)
@@ -152,7 +101,7 @@ impl Store for SqliteStore {
                 .await?;
                 sqlx::query(
                     "INSERT INTO memberships (organization_id, user_id, role, joined_at) \
-                     VALUES (?, ?, 'admin', ?)",
+                     VALUES ($1, $2, 'admin', $3)",
                 )
                 .bind(org.id)
                 .bind(user_id)
@@ -163,7 +112,7 @@ impl Store for SqliteStore {
             }
             None => None,
         };
-        let user = Self::user_in(&mut *tx, user_id)
+        let user = PgStore::user_in(&mut *tx, user_id)
             .await?
             .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
@@ -171,18 +120,18 @@ impl Store for SqliteStore {
     }
 
     async fn set_user_phone(&self, user_id: Uuid, phone: &str) -> StoreResult<User> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query("UPDATE users SET phone = ? WHERE id = ?")
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET phone = $1 WHERE id = $2")
             .bind(phone)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE organizations SET phone = ? WHERE owner_id = ? AND phone IS NULL")
+        sqlx::query("UPDATE organizations SET phone = $1 WHERE owner_id = $2 AND phone IS NULL")
             .bind(phone)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        let user = Self::user_in(&mut *tx, user_id)
+        let user = PgStore::user_in(&mut *tx, user_id)
             .await?
             .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
@@ -197,13 +146,13 @@ impl Store for SqliteStore {
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(token_hash)
         .bind(user_id)
         .bind(millis(now))
         .bind(millis(expires_at))
-        .execute(&self.write)
+        .execute(&self.pool)
         .await?;
         Ok(())
     }
@@ -216,29 +165,29 @@ impl Store for SqliteStore {
         let row: Option<UserRow> = sqlx::query_as(
             "SELECT u.id, u.email, u.account_type, u.phone, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = ? AND s.expires_at > ?",
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash)
         .bind(millis(now))
-        .fetch_optional(&self.read)
+        .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(User::from))
     }
 
     async fn delete_session(&self, token_hash: &[u8]) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.write)
+            .execute(&self.pool)
             .await?;
         Ok(())
     }
 
     async fn organization(&self, org_id: Uuid) -> StoreResult<Option<Organization>> {
         let row: Option<OrganizationRow> = sqlx::query_as(
-            "SELECT id, name, default_country, phone, created_at FROM organizations WHERE id = ?",
+            "SELECT id, name, default_country, phone, created_at FROM organizations WHERE id = $1",
         )
         .bind(org_id)
-        .fetch_optional(&self.read)
+        .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(Organization::from))
     }
@@ -249,26 +198,26 @@ impl Store for SqliteStore {
         changes: &UpdateOrganization,
     ) -> StoreResult<Organization> {
         let row: Option<OrganizationRow> = sqlx::query_as(
-            "UPDATE organizations SET name = COALESCE(?, name), \
-             default_country = COALESCE(?, default_country), phone = COALESCE(?, phone) \
-             WHERE id = ? RETURNING id, name, default_country, phone, created_at",
+            "UPDATE organizations SET name = COALESCE($1, name), \
+             default_country = COALESCE($2, default_country), phone = COALESCE($3, phone) \
+             WHERE id = $4 RETURNING id, name, default_country, phone, created_at",
         )
         .bind(&changes.name)
         .bind(&changes.default_country)
         .bind(&changes.phone)
         .bind(org_id)
-        .fetch_optional(&self.write)
+        .fetch_optional(&self.pool)
         .await?;
         row.map(Organization::from).ok_or(StoreError::NotFound)
     }
 
     async fn role(&self, org_id: Uuid, user_id: Uuid) -> StoreResult<Option<Role>> {
         let role: Option<String> = sqlx::query_scalar(
-            "SELECT role FROM memberships WHERE organization_id = ? AND user_id = ?",
+            "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2",
         )
         .bind(org_id)
         .bind(user_id)
-        .fetch_optional(&self.read)
+        .fetch_optional(&self.pool)
         .await?;
         Ok(role.as_deref().and_then(Role::parse))
     }
@@ -277,10 +226,10 @@ impl Store for SqliteStore {
         let rows: Vec<MembershipRow> = sqlx::query_as(
             "SELECT o.id, o.name, o.default_country, o.phone, o.created_at, m.role, m.joined_at \
              FROM memberships m JOIN organizations o ON o.id = m.organization_id \
-             WHERE m.user_id = ? ORDER BY m.joined_at, o.id",
+             WHERE m.user_id = $1 ORDER BY m.joined_at, o.id",
         )
         .bind(user_id)
-        .fetch_all(&self.read)
+        .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(Membership::from).collect())
     }
@@ -289,19 +238,23 @@ impl Store for SqliteStore {
         let rows: Vec<MemberRow> = sqlx::query_as(
             "SELECT m.user_id, u.email, m.role, m.joined_at \
              FROM memberships m JOIN users u ON u.id = m.user_id \
-             WHERE m.organization_id = ? ORDER BY m.joined_at, u.email",
+             WHERE m.organization_id = $1 ORDER BY m.joined_at, u.email",
         )
         .bind(org_id)
-        .fetch_all(&self.read)
+        .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(Member::from).collect())
     }
 
     async fn remove_member(&self, org_id: Uuid, user_id: Uuid) -> StoreResult<()> {
-        // The single writer connection serialises this read-then-delete.
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.pool.begin().await?;
+        // Serialises membership changes of this organization across relays.
+        sqlx::query("SELECT id FROM organizations WHERE id = $1 FOR UPDATE")
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
         let role: Option<String> = sqlx::query_scalar(
-            "SELECT role FROM memberships WHERE organization_id = ? AND user_id = ?",
+            "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2",
         )
         .bind(org_id)
         .bind(user_id)
@@ -311,7 +264,7 @@ impl Store for SqliteStore {
             None => return Err(StoreError::NotFound),
             Some(Role::Admin) => {
                 let admins: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM memberships WHERE organization_id = ? AND role = 'admin'",
+                    "SELECT COUNT(*) FROM memberships WHERE organization_id = $1 AND role = 'admin'",
                 )
                 .bind(org_id)
                 .fetch_one(&mut *tx)
@@ -322,7 +275,7 @@ impl Store for SqliteStore {
             }
             Some(Role::Agent) => {}
         }
-        sqlx::query("DELETE FROM memberships WHERE organization_id = ? AND user_id = ?")
+        sqlx::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
             .bind(org_id)
             .bind(user_id)
             .execute(&mut *tx)
@@ -339,10 +292,10 @@ impl Store for SqliteStore {
         invited_by: Uuid,
         now: DateTime<Utc>,
     ) -> StoreResult<Invite> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.pool.begin().await?;
         let member: Option<Uuid> = sqlx::query_scalar(
             "SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
-             WHERE m.organization_id = ? AND u.email = ?",
+             WHERE m.organization_id = $1 AND u.email = $2",
         )
         .bind(org_id)
         .bind(email)
@@ -353,7 +306,7 @@ impl Store for SqliteStore {
         }
         let row: InviteRow = sqlx::query_as(&format!(
             "INSERT INTO invites (id, organization_id, email, state, invited_by, created_at) \
-             VALUES (?, ?, ?, 'invite_sent', ?, ?) RETURNING {INVITE_COLUMNS}"
+             VALUES ($1, $2, $3, 'invite_sent', $4, $5) RETURNING {INVITE_COLUMNS}"
         ))
         .bind(id)
         .bind(org_id)
@@ -369,11 +322,11 @@ impl Store for SqliteStore {
 
     async fn invites(&self, org_id: Uuid) -> StoreResult<Vec<Invite>> {
         let rows: Vec<InviteRow> = sqlx::query_as(&format!(
-            "SELECT {INVITE_COLUMNS} FROM invites WHERE organization_id = ? \
+            "SELECT {INVITE_COLUMNS} FROM invites WHERE organization_id = $1 \
              ORDER BY created_at DESC, id DESC"
         ))
         .bind(org_id)
-        .fetch_all(&self.read)
+        .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(Invite::from).collect())
     }
@@ -384,10 +337,10 @@ impl Store for SqliteStore {
         invite_id: Uuid,
         now: DateTime<Utc>,
     ) -> StoreResult<Invite> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.pool.begin().await?;
         let row: Option<InviteRow> = sqlx::query_as(&format!(
-            "UPDATE invites SET state = 'revoked', closed_at = ? \
-             WHERE id = ? AND organization_id = ? AND state = 'invite_sent' \
+            "UPDATE invites SET state = 'revoked', closed_at = $1 \
+             WHERE id = $2 AND organization_id = $3 AND state = 'invite_sent' \
              RETURNING {INVITE_COLUMNS}"
         ))
         .bind(millis(now))
@@ -397,7 +350,7 @@ impl Store for SqliteStore {
         .await?;
         let Some(row) = row else {
             let exists: Option<Uuid> =
-                sqlx::query_scalar("SELECT id FROM invites WHERE id = ? AND organization_id = ?")
+                sqlx::query_scalar("SELECT id FROM invites WHERE id = $1 AND organization_id = $2")
                     .bind(invite_id)
                     .bind(org_id)
                     .fetch_optional(&mut *tx)
@@ -417,10 +370,10 @@ impl Store for SqliteStore {
              u.email AS invited_by_email, i.created_at \
              FROM invites i JOIN organizations o ON o.id = i.organization_id \
              JOIN users u ON u.id = i.invited_by \
-             WHERE i.email = ? AND i.state = 'invite_sent' ORDER BY i.created_at DESC, i.id DESC",
+             WHERE i.email = $1 AND i.state = 'invite_sent' ORDER BY i.created_at DESC, i.id DESC",
         )
         .bind(email)
-        .fetch_all(&self.read)
+        .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(ReceivedInvite::from).collect())
     }
@@ -437,10 +390,10 @@ impl Store for SqliteStore {
         } else {
             InviteState::Declined
         };
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.pool.begin().await?;
         let row: Option<InviteRow> = sqlx::query_as(&format!(
-            "UPDATE invites SET state = ?, closed_at = ? \
-             WHERE id = ? AND email = ? AND state = 'invite_sent' RETURNING {INVITE_COLUMNS}"
+            "UPDATE invites SET state = $1, closed_at = $2 \
+             WHERE id = $3 AND email = $4 AND state = 'invite_sent' RETURNING {INVITE_COLUMNS}"
         ))
         .bind(state.as_str())
         .bind(millis(now))
@@ -450,7 +403,7 @@ impl Store for SqliteStore {
         .await?;
         let Some(row) = row else {
             let exists: Option<Uuid> =
-                sqlx::query_scalar("SELECT id FROM invites WHERE id = ? AND email = ?")
+                sqlx::query_scalar("SELECT id FROM invites WHERE id = $1 AND email = $2")
                     .bind(invite_id)
                     .bind(&user.email)
                     .fetch_optional(&mut *tx)
@@ -464,7 +417,7 @@ impl Store for SqliteStore {
         if accept {
             sqlx::query(
                 "INSERT INTO memberships (organization_id, user_id, role, joined_at) \
-                 VALUES (?, ?, 'agent', ?) ON CONFLICT DO NOTHING",
+                 VALUES ($1, $2, 'agent', $3) ON CONFLICT DO NOTHING",
             )
             .bind(invite.organization_id)
             .bind(user.id)

@@ -1,0 +1,132 @@
+//! Messages over REST: queue one, read one, cancel one, and read the
+//! profile's change feed after a cursor (what a reconnecting sidebar uses to
+//! catch up on everything it missed).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chorus_shared::error::ErrorBody;
+use chorus_shared::queue::{MessagePage, MessageView, SendMessage};
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
+use crate::messaging::{self, account_for, present};
+use crate::session::CurrentUser;
+use crate::AppState;
+
+/// Largest page of the change feed.
+const PAGE_MAX: i64 = 500;
+
+/// Routes under `/api/v1` for messages.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(send, changes))
+        .routes(routes!(message))
+        .routes(routes!(cancel))
+}
+
+/// Queue a message through a profile's number. It is stored before this
+/// returns; 201 when queued now, 200 when the idempotency key was used before.
+#[utoipa::path(post, path = "/messages", tag = "messages", security(("bearer" = [])),
+    request_body = SendMessage,
+    responses(
+        (status = 201, body = MessageView),
+        (status = 200, description = "same idempotency key as an earlier send", body = MessageView),
+        (status = 402, description = "not enough credits", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+async fn send(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(body): ApiJson<SendMessage>,
+) -> Result<(StatusCode, Json<MessageView>), ApiError> {
+    let (message, created) = messaging::send(&state, &current.user, body).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(message)))
+}
+
+/// Feed position and page size.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+struct FeedQuery {
+    /// The organization profile; leave out for "You".
+    organization_id: Option<Uuid>,
+    /// Cursor from the previous page (0 or absent for the beginning).
+    after: Option<i64>,
+    /// Page size, at most 500 (default 100).
+    limit: Option<i64>,
+}
+
+/// Messages changed after the cursor, in change order.
+#[utoipa::path(get, path = "/messages", tag = "messages", security(("bearer" = [])),
+    params(FeedQuery),
+    responses((status = 200, body = MessagePage), (status = 404, body = ErrorBody)))]
+async fn changes(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(query): ApiQuery<FeedQuery>,
+) -> Result<Json<MessagePage>, ApiError> {
+    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let after = query.after.unwrap_or(0).max(0);
+    let limit = query.limit.unwrap_or(100).clamp(1, PAGE_MAX);
+    let mut messages = state.store.changes_after(account, after, limit + 1).await?;
+    let more = messages.len() as i64 > limit;
+    messages.truncate(limit as usize);
+    let cursor = messages.last().map_or(after, |m| m.seq);
+    Ok(Json(MessagePage {
+        messages: messages
+            .into_iter()
+            .map(|m| present(&state, account, m))
+            .collect(),
+        cursor,
+        more,
+        host_online: state.hub.host_online(account),
+    }))
+}
+
+/// One message of the profile.
+#[utoipa::path(get, path = "/messages/{message_id}", tag = "messages", security(("bearer" = [])),
+    params(("message_id" = Uuid, Path), ProfileQuery),
+    responses((status = 200, body = MessageView), (status = 404, body = ErrorBody)))]
+async fn message(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(message_id): ApiPath<Uuid>,
+    ApiQuery(query): ApiQuery<ProfileQuery>,
+) -> Result<Json<MessageView>, ApiError> {
+    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let message = state
+        .store
+        .message(account, message_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    Ok(Json(present(&state, account, message)))
+}
+
+/// Withdraw a message no host has taken yet; its credits are released.
+#[utoipa::path(post, path = "/messages/{message_id}/cancel", tag = "messages",
+    security(("bearer" = [])), params(("message_id" = Uuid, Path), ProfileQuery),
+    responses(
+        (status = 200, body = MessageView),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "already handed to the host", body = ErrorBody),
+    ))]
+async fn cancel(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(message_id): ApiPath<Uuid>,
+    ApiQuery(query): ApiQuery<ProfileQuery>,
+) -> Result<Json<MessageView>, ApiError> {
+    let message =
+        messaging::cancel(&state, &current.user, query.organization_id, message_id).await?;
+    Ok(Json(message))
+}

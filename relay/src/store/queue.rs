@@ -1,0 +1,247 @@
+//! The queue half of the store: messages, chats, files and credits.
+//!
+//! Every method is scoped by an [`AccountRef`], the owner of a number and its
+//! credits. Within one account, writes are serialised (PostgreSQL: a row lock
+//! on the account, taken first in every write transaction; SQLite: its single
+//! writer), so change-feed positions commit in order and balances cannot race.
+
+use async_trait::async_trait;
+use chorus_shared::message::MessageKind;
+use chorus_shared::protocol::{DeliveryReport, IncomingMessage};
+use chorus_shared::queue::{CreditGrant, CreditPlan, Credits, FileView, MessageView};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::StoreResult;
+
+/// Whose number and credits: a user's own, or an organization's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccountRef {
+    /// The user's own number ("You"); the id is the user's.
+    Personal(Uuid),
+    /// An organization's number; the id is the organization's.
+    Organization(Uuid),
+}
+
+impl AccountRef {
+    /// The account's id (the user's or the organization's).
+    pub fn id(self) -> Uuid {
+        match self {
+            Self::Personal(id) | Self::Organization(id) => id,
+        }
+    }
+
+    /// The stored kind.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::Personal(_) => "personal",
+            Self::Organization(_) => "organization",
+        }
+    }
+
+    /// The organization, for organization accounts.
+    pub fn organization_id(self) -> Option<Uuid> {
+        match self {
+            Self::Personal(_) => None,
+            Self::Organization(id) => Some(id),
+        }
+    }
+}
+
+/// The chat a message goes to or came from.
+#[derive(Debug, Clone)]
+pub struct ChatTarget {
+    /// WhatsApp's chat id (`<digits>@c.us`, `<id>@g.us`).
+    pub wa_id: String,
+    /// E.164 number, for people.
+    pub phone: Option<String>,
+    /// Display name, if known.
+    pub name: Option<String>,
+}
+
+/// A validated outgoing message to queue.
+#[derive(Debug, Clone)]
+pub struct NewOutgoing {
+    /// Fresh id (ignored when the idempotency key was seen before).
+    pub id: Uuid,
+    /// Whose number sends it.
+    pub account: AccountRef,
+    /// The member queuing it.
+    pub author_id: Uuid,
+    /// Where it goes: an existing chat id, or a chat to find or create.
+    pub chat: ChatRef,
+    /// Text or media kind.
+    pub kind: MessageKind,
+    /// Text or caption.
+    pub text: Option<String>,
+    /// A file of the same account.
+    pub attachment_id: Option<Uuid>,
+    /// The client's retry key.
+    pub idempotency_key: String,
+}
+
+/// A chat named by id, or by WhatsApp id (created if new).
+#[derive(Debug, Clone)]
+pub enum ChatRef {
+    /// An existing chat of the account.
+    Id(Uuid),
+    /// Found or created.
+    Target(ChatTarget),
+}
+
+/// A validated upload to record.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    /// Fresh id; the bytes are already stored under it.
+    pub id: Uuid,
+    /// Owner.
+    pub account: AccountRef,
+    /// Sanitised name.
+    pub name: String,
+    /// Detected media type.
+    pub mime: String,
+    /// Detected message kind (not text).
+    pub kind: MessageKind,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256 of the bytes.
+    pub sha256: Vec<u8>,
+    /// The uploading member.
+    pub uploaded_by: Uuid,
+}
+
+/// Result of queuing: the message, and whether this call created it (false
+/// when the idempotency key matched an earlier send).
+#[derive(Debug, Clone)]
+pub struct Queued {
+    /// The message.
+    pub message: MessageView,
+    /// False for a retry of an earlier send.
+    pub created: bool,
+}
+
+/// The queue and credits storage interface.
+#[async_trait]
+pub trait QueueStore: Send + Sync + 'static {
+    /// Queues a message and reserves its cost, atomically. A repeated
+    /// idempotency key returns the first message; too few credits is
+    /// [`super::Conflict::InsufficientCredits`] and stores nothing.
+    async fn queue_message(&self, new: NewOutgoing, now: DateTime<Utc>) -> StoreResult<Queued>;
+    /// One message of the account.
+    async fn message(&self, account: AccountRef, id: Uuid) -> StoreResult<Option<MessageView>>;
+    /// Messages whose last change is after `after` in the account's feed, in change order.
+    async fn changes_after(
+        &self,
+        account: AccountRef,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<MessageView>>;
+    /// Cancels a queued message no host has taken and releases its credits.
+    async fn cancel_message(
+        &self,
+        account: AccountRef,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<MessageView>;
+    /// Leases the account's next queued message to `owner` (status `sending`),
+    /// unless the account already has a message under lease.
+    async fn lease_next(
+        &self,
+        account: AccountRef,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<MessageView>>;
+    /// Applies a host's report. Reports are idempotent, and `sent` is accepted
+    /// even after the lease lapsed: the host did send it.
+    async fn apply_report(
+        &self,
+        account: AccountRef,
+        id: Uuid,
+        report: &DeliveryReport,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<MessageView>;
+    /// Puts every message leased to `owner` back in the queue (host gone).
+    async fn release_leases(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(AccountRef, MessageView)>>;
+    /// Puts messages whose lease ran out back in the queue.
+    async fn expire_leases(
+        &self,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(AccountRef, MessageView)>>;
+    /// Accounts that have queued messages nobody holds.
+    async fn accounts_with_queued(&self) -> StoreResult<Vec<AccountRef>>;
+    /// Stores an incoming message once per WhatsApp id and charges for it
+    /// (as far as the balance allows; the rest is recorded as unpaid).
+    /// Returns the message and whether it had been stored before.
+    async fn record_incoming(
+        &self,
+        account: AccountRef,
+        id: Uuid,
+        incoming: &IncomingMessage,
+        chat: ChatTarget,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(MessageView, bool)>;
+
+    /// Adds credits valid until `expires_at`.
+    async fn grant_credits(
+        &self,
+        account: AccountRef,
+        id: Uuid,
+        plan: CreditPlan,
+        amount: i64,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<CreditGrant>;
+    /// Balance, unexpired grants and the newest `ledger_lines` ledger lines.
+    async fn credits(
+        &self,
+        account: AccountRef,
+        now: DateTime<Utc>,
+        ledger_lines: i64,
+    ) -> StoreResult<Credits>;
+
+    /// Records an uploaded file.
+    async fn create_file(&self, file: NewFile, now: DateTime<Utc>) -> StoreResult<FileView>;
+    /// A file of the account.
+    async fn file(&self, account: AccountRef, id: Uuid) -> StoreResult<Option<FileView>>;
+}
+
+/// How much to take from each grant, soonest expiry first; `None` when the
+/// grants hold less than `amount` in all.
+pub(crate) fn plan_draw(grants: &[(Uuid, i64)], amount: i64) -> Option<Vec<(Uuid, i64)>> {
+    let mut left = amount;
+    let mut takes = Vec::new();
+    for &(grant, remaining) in grants {
+        if left == 0 {
+            break;
+        }
+        let take = remaining.min(left);
+        if take > 0 {
+            takes.push((grant, take));
+            left -= take;
+        }
+    }
+    (left == 0).then_some(takes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan_draw;
+    use uuid::Uuid;
+
+    #[test]
+    fn draws_from_the_soonest_expiring_grants_first() {
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let grants = [(a, 2), (b, 0), (c, 10)];
+        assert_eq!(plan_draw(&grants, 1), Some(vec![(a, 1)]));
+        assert_eq!(plan_draw(&grants, 5), Some(vec![(a, 2), (c, 3)]));
+        assert_eq!(plan_draw(&grants, 12), Some(vec![(a, 2), (c, 10)]));
+        assert_eq!(plan_draw(&grants, 13), None);
+        assert_eq!(plan_draw(&[], 1), None);
+    }
+}

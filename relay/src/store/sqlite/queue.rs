@@ -1,0 +1,758 @@
+//! The queue, credits and files on SQLite. Every write runs on the single
+//! writer connection, which also serialises each account's changes.
+
+use async_trait::async_trait;
+use chorus_shared::message::MessageStatus;
+use chorus_shared::protocol::{DeliveryReport, IncomingMessage};
+use chorus_shared::queue::{CreditGrant, CreditPlan, Credits, FileView, LedgerKind, MessageView};
+use chrono::{DateTime, Utc};
+use sqlx::{Sqlite, Transaction};
+use uuid::Uuid;
+
+use super::SqliteStore;
+use crate::store::queue::{
+    plan_draw, AccountRef, ChatRef, ChatTarget, NewFile, NewOutgoing, QueueStore, Queued,
+};
+use crate::store::rows::{millis, FileRow, GrantRow, LedgerRow, MessageRow, MESSAGE_SELECT};
+use crate::store::{Conflict, StoreError, StoreResult};
+
+type Tx = Transaction<'static, Sqlite>;
+
+async fn ensure_account(tx: &mut Tx, account: AccountRef) -> StoreResult<()> {
+    sqlx::query("INSERT INTO accounts (id, kind) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        .bind(account.id())
+        .bind(account.kind())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The account's next change-feed position.
+async fn next_seq(tx: &mut Tx, account: AccountRef) -> StoreResult<i64> {
+    ensure_account(tx, account).await?;
+    let seq = sqlx::query_scalar(
+        "UPDATE accounts SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq",
+    )
+    .bind(account.id())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(seq)
+}
+
+async fn message_in(
+    tx: &mut Tx,
+    account: AccountRef,
+    id: Uuid,
+) -> StoreResult<Option<MessageView>> {
+    let row: Option<MessageRow> = sqlx::query_as(&format!(
+        "{MESSAGE_SELECT} WHERE m.account_id = ? AND m.id = ?"
+    ))
+    .bind(account.id())
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(MessageView::from))
+}
+
+/// Takes `amount` from unexpired grants, soonest expiry first; `Err(available)`
+/// (and nothing taken) when they hold less.
+async fn draw(
+    tx: &mut Tx,
+    account: AccountRef,
+    amount: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<Result<Vec<(Uuid, i64)>, i64>> {
+    let grants: Vec<(Uuid, i64)> = sqlx::query_as(
+        "SELECT id, remaining FROM credit_grants \
+         WHERE account_id = ? AND remaining > 0 AND expires_at > ? ORDER BY expires_at, id",
+    )
+    .bind(account.id())
+    .bind(millis(now))
+    .fetch_all(&mut **tx)
+    .await?;
+    let Some(takes) = plan_draw(&grants, amount) else {
+        return Ok(Err(grants.iter().map(|(_, remaining)| remaining).sum()));
+    };
+    for (grant, take) in &takes {
+        sqlx::query("UPDATE credit_grants SET remaining = remaining - ? WHERE id = ?")
+            .bind(take)
+            .bind(grant)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(Ok(takes))
+}
+
+async fn write_ledger(
+    tx: &mut Tx,
+    account: AccountRef,
+    kind: LedgerKind,
+    delta: i64,
+    message_id: Option<Uuid>,
+    grant_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO ledger (account_id, kind, delta, message_id, grant_id, at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(account.id())
+    .bind(kind.as_str())
+    .bind(delta)
+    .bind(message_id)
+    .bind(grant_id)
+    .bind(millis(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Returns a reservation to the grants it was drawn from.
+async fn release_hold(
+    tx: &mut Tx,
+    account: AccountRef,
+    message: &MessageView,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let holds: Vec<(Uuid, i64)> =
+        sqlx::query_as("SELECT grant_id, amount FROM credit_holds WHERE message_id = ?")
+            .bind(message.id)
+            .fetch_all(&mut **tx)
+            .await?;
+    for (grant, amount) in &holds {
+        sqlx::query("UPDATE credit_grants SET remaining = remaining + ? WHERE id = ?")
+            .bind(amount)
+            .bind(grant)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM credit_holds WHERE message_id = ?")
+        .bind(message.id)
+        .execute(&mut **tx)
+        .await?;
+    let released: i64 = holds.iter().map(|(_, amount)| amount).sum();
+    write_ledger(
+        tx,
+        account,
+        LedgerKind::Release,
+        released,
+        Some(message.id),
+        None,
+        now,
+    )
+    .await
+}
+
+/// Finds or creates the chat; checks an id belongs to the account.
+async fn chat_id(
+    tx: &mut Tx,
+    account: AccountRef,
+    chat: &ChatRef,
+    now: DateTime<Utc>,
+) -> StoreResult<Uuid> {
+    match chat {
+        ChatRef::Id(id) => {
+            let found: Option<Uuid> = sqlx::query_scalar(
+                "UPDATE chats SET last_activity_at = ? WHERE id = ? AND account_id = ? RETURNING id",
+            )
+            .bind(millis(now))
+            .bind(id)
+            .bind(account.id())
+            .fetch_optional(&mut **tx)
+            .await?;
+            found.ok_or(StoreError::NotFound)
+        }
+        ChatRef::Target(target) => upsert_chat(tx, account, target, now).await,
+    }
+}
+
+async fn upsert_chat(
+    tx: &mut Tx,
+    account: AccountRef,
+    target: &ChatTarget,
+    now: DateTime<Utc>,
+) -> StoreResult<Uuid> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO chats (id, account_id, wa_id, phone, name, created_at, last_activity_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (account_id, wa_id) DO UPDATE SET \
+         last_activity_at = excluded.last_activity_at, name = COALESCE(excluded.name, chats.name) \
+         RETURNING id",
+    )
+    .bind(Uuid::now_v7())
+    .bind(account.id())
+    .bind(&target.wa_id)
+    .bind(&target.phone)
+    .bind(&target.name)
+    .bind(millis(now))
+    .bind(millis(now))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// Moves messages out of a lease back to the queue.
+async fn requeue(
+    tx: &mut Tx,
+    leased: Vec<(Uuid, Uuid, String)>,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<(AccountRef, MessageView)>> {
+    let mut requeued = Vec::new();
+    for (id, account_id, kind) in leased {
+        let account = account_ref(account_id, &kind);
+        let seq = next_seq(tx, account).await?;
+        let moved = sqlx::query(
+            "UPDATE messages SET status = 'queued', lease_owner = NULL, lease_until = NULL, \
+             seq = ?, updated_at = ? WHERE id = ? AND status = 'sending'",
+        )
+        .bind(seq)
+        .bind(millis(now))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if moved == 0 {
+            // Reported sent or failed since it was selected.
+            continue;
+        }
+        if let Some(message) = message_in(tx, account, id).await? {
+            requeued.push((account, message));
+        }
+    }
+    Ok(requeued)
+}
+
+fn account_ref(id: Uuid, kind: &str) -> AccountRef {
+    if kind == "organization" {
+        AccountRef::Organization(id)
+    } else {
+        AccountRef::Personal(id)
+    }
+}
+
+fn delivery_rank(status: MessageStatus) -> u8 {
+    match status {
+        MessageStatus::Sent => 1,
+        MessageStatus::Delivered => 2,
+        MessageStatus::Read => 3,
+        _ => 0,
+    }
+}
+
+#[async_trait]
+impl QueueStore for SqliteStore {
+    async fn queue_message(&self, new: NewOutgoing, now: DateTime<Utc>) -> StoreResult<Queued> {
+        let account = new.account;
+        let mut tx = self.write.begin().await?;
+        // Taken first: it serialises this account's writes, so a concurrent
+        // retry with the same key waits and then finds this message.
+        let seq = next_seq(&mut tx, account).await?;
+        let earlier: Option<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE account_id = ? AND author_id = ? AND idempotency_key = ?",
+        )
+        .bind(account.id())
+        .bind(new.author_id)
+        .bind(&new.idempotency_key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = earlier {
+            let message = message_in(&mut tx, account, id)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            return Ok(Queued {
+                message,
+                created: false,
+            });
+        }
+        let chat = chat_id(&mut tx, account, &new.chat, now).await?;
+        if let Some(file) = new.attachment_id {
+            let owned: Option<Uuid> =
+                sqlx::query_scalar("SELECT id FROM files WHERE id = ? AND account_id = ?")
+                    .bind(file)
+                    .bind(account.id())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            owned.ok_or(StoreError::NotFound)?;
+        }
+        let cost = new.kind.cost();
+        let takes = match draw(&mut tx, account, cost, now).await? {
+            Ok(takes) => takes,
+            Err(available) => {
+                return Err(StoreError::Conflict(Conflict::InsufficientCredits {
+                    needed: cost,
+                    available,
+                }))
+            }
+        };
+        sqlx::query(
+            "INSERT INTO messages (id, account_id, chat_id, direction, kind, text, attachment_id, \
+             status, author_id, idempotency_key, cost, credits, queue_pos, seq, created_at, updated_at) \
+             VALUES (?, ?, ?, 'outgoing', ?, ?, ?, 'queued', ?, ?, ?, 'reserved', ?, ?, ?, ?)",
+        )
+        .bind(new.id)
+        .bind(account.id())
+        .bind(chat)
+        .bind(new.kind.as_str())
+        .bind(&new.text)
+        .bind(new.attachment_id)
+        .bind(new.author_id)
+        .bind(&new.idempotency_key)
+        .bind(cost)
+        .bind(seq)
+        .bind(seq)
+        .bind(millis(now))
+        .bind(millis(now))
+        .execute(&mut *tx)
+        .await?;
+        for (grant, take) in &takes {
+            sqlx::query("INSERT INTO credit_holds (message_id, grant_id, amount) VALUES (?, ?, ?)")
+                .bind(new.id)
+                .bind(grant)
+                .bind(take)
+                .execute(&mut *tx)
+                .await?;
+        }
+        write_ledger(
+            &mut tx,
+            account,
+            LedgerKind::Reserve,
+            -cost,
+            Some(new.id),
+            None,
+            now,
+        )
+        .await?;
+        let message = message_in(&mut tx, account, new.id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(Queued {
+            message,
+            created: true,
+        })
+    }
+
+    async fn message(&self, account: AccountRef, id: Uuid) -> StoreResult<Option<MessageView>> {
+        let row: Option<MessageRow> = sqlx::query_as(&format!(
+            "{MESSAGE_SELECT} WHERE m.account_id = ? AND m.id = ?"
+        ))
+        .bind(account.id())
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(MessageView::from))
+    }
+
+    async fn changes_after(
+        &self,
+        account: AccountRef,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<MessageView>> {
+        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+            "{MESSAGE_SELECT} WHERE m.account_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?"
+        ))
+        .bind(account.id())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(MessageView::from).collect())
+    }
+
+    async fn cancel_message(
+        &self,
+        account: AccountRef,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<MessageView> {
+        let mut tx = self.write.begin().await?;
+        let seq = next_seq(&mut tx, account).await?;
+        let message = message_in(&mut tx, account, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if message.status != MessageStatus::Queued {
+            return Err(StoreError::Conflict(Conflict::NotCancellable));
+        }
+        sqlx::query(
+            "UPDATE messages SET status = 'cancelled', credits = 'released', seq = ?, updated_at = ? \
+             WHERE id = ?",
+        )
+        .bind(seq)
+        .bind(millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        release_hold(&mut tx, account, &message, now).await?;
+        let message = message_in(&mut tx, account, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    async fn lease_next(
+        &self,
+        account: AccountRef,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<MessageView>> {
+        let mut tx = self.write.begin().await?;
+        let busy: Option<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE account_id = ? AND lease_owner IS NOT NULL LIMIT 1",
+        )
+        .bind(account.id())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if busy.is_some() {
+            return Ok(None);
+        }
+        let next: Option<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE account_id = ? AND status = 'queued' \
+             ORDER BY queue_pos LIMIT 1",
+        )
+        .bind(account.id())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = next else {
+            return Ok(None);
+        };
+        let seq = next_seq(&mut tx, account).await?;
+        sqlx::query(
+            "UPDATE messages SET status = 'sending', lease_owner = ?, lease_until = ?, seq = ?, \
+             updated_at = ? WHERE id = ?",
+        )
+        .bind(owner)
+        .bind(millis(lease_until))
+        .bind(seq)
+        .bind(millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let message = message_in(&mut tx, account, id).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    async fn apply_report(
+        &self,
+        account: AccountRef,
+        id: Uuid,
+        report: &DeliveryReport,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<MessageView> {
+        let mut tx = self.write.begin().await?;
+        let seq = next_seq(&mut tx, account).await?;
+        let message = message_in(&mut tx, account, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let pending = matches!(
+            message.status,
+            MessageStatus::Queued | MessageStatus::Sending
+        );
+        match report {
+            DeliveryReport::Sending if message.status == MessageStatus::Sending => {
+                sqlx::query("UPDATE messages SET lease_until = ? WHERE id = ?")
+                    .bind(millis(lease_until))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            DeliveryReport::Sent { wa_id } if pending || message.status.is_sent() => {
+                let wa_id = match wa_id {
+                    Some(wa_id) if message.wa_id.is_none() => {
+                        let taken: Option<Uuid> = sqlx::query_scalar(
+                            "SELECT id FROM messages WHERE account_id = ? AND wa_id = ?",
+                        )
+                        .bind(account.id())
+                        .bind(wa_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        taken.is_none().then_some(wa_id.as_str())
+                    }
+                    _ => None,
+                };
+                let status = if pending {
+                    "sent"
+                } else {
+                    message.status.as_str()
+                };
+                sqlx::query(
+                    "UPDATE messages SET status = ?, wa_id = COALESCE(?, wa_id), lease_owner = NULL, \
+                     lease_until = NULL, credits = 'committed', seq = ?, updated_at = ? WHERE id = ?",
+                )
+                .bind(status)
+                .bind(wa_id)
+                .bind(seq)
+                .bind(millis(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM credit_holds WHERE message_id = ?")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            DeliveryReport::Delivered | DeliveryReport::Read => {
+                let status = if matches!(report, DeliveryReport::Read) {
+                    MessageStatus::Read
+                } else {
+                    MessageStatus::Delivered
+                };
+                if message.status.is_sent() && delivery_rank(status) > delivery_rank(message.status)
+                {
+                    sqlx::query(
+                        "UPDATE messages SET status = ?, seq = ?, updated_at = ? WHERE id = ?",
+                    )
+                    .bind(status.as_str())
+                    .bind(seq)
+                    .bind(millis(now))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            DeliveryReport::Failed { reason } if pending => {
+                sqlx::query(
+                    "UPDATE messages SET status = 'failed', failure_reason = ?, lease_owner = NULL, \
+                     lease_until = NULL, credits = 'released', seq = ?, updated_at = ? WHERE id = ?",
+                )
+                .bind(reason)
+                .bind(seq)
+                .bind(millis(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                release_hold(&mut tx, account, &message, now).await?;
+            }
+            // Late or repeated reports change nothing.
+            _ => {}
+        }
+        let message = message_in(&mut tx, account, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    async fn release_leases(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(AccountRef, MessageView)>> {
+        let mut tx = self.write.begin().await?;
+        let leased: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+            "SELECT m.id, m.account_id, a.kind FROM messages m JOIN accounts a ON a.id = m.account_id \
+             WHERE m.lease_owner = ? ORDER BY m.account_id",
+        )
+        .bind(owner)
+        .fetch_all(&mut *tx)
+        .await?;
+        let requeued = requeue(&mut tx, leased, now).await?;
+        tx.commit().await?;
+        Ok(requeued)
+    }
+
+    async fn expire_leases(
+        &self,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(AccountRef, MessageView)>> {
+        let mut tx = self.write.begin().await?;
+        let leased: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+            "SELECT m.id, m.account_id, a.kind FROM messages m JOIN accounts a ON a.id = m.account_id \
+             WHERE m.lease_until IS NOT NULL AND m.lease_until < ? ORDER BY m.account_id",
+        )
+        .bind(millis(now))
+        .fetch_all(&mut *tx)
+        .await?;
+        let requeued = requeue(&mut tx, leased, now).await?;
+        tx.commit().await?;
+        Ok(requeued)
+    }
+
+    async fn accounts_with_queued(&self) -> StoreResult<Vec<AccountRef>> {
+        let rows: Vec<(Uuid, String)> = sqlx::query_as(
+            "SELECT DISTINCT m.account_id, a.kind FROM messages m \
+             JOIN accounts a ON a.id = m.account_id WHERE m.status = 'queued'",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind)| account_ref(id, &kind))
+            .collect())
+    }
+
+    async fn record_incoming(
+        &self,
+        account: AccountRef,
+        id: Uuid,
+        incoming: &IncomingMessage,
+        chat: ChatTarget,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(MessageView, bool)> {
+        let mut tx = self.write.begin().await?;
+        let seq = next_seq(&mut tx, account).await?;
+        let stored: Option<Uuid> =
+            sqlx::query_scalar("SELECT id FROM messages WHERE account_id = ? AND wa_id = ?")
+                .bind(account.id())
+                .bind(&incoming.wa_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(existing) = stored {
+            let message = message_in(&mut tx, account, existing)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            return Ok((message, true));
+        }
+        let chat = upsert_chat(&mut tx, account, &chat, now).await?;
+        let cost = incoming.kind.cost();
+        let paid = draw(&mut tx, account, cost, now).await?.is_ok();
+        sqlx::query(
+            "INSERT INTO messages (id, account_id, chat_id, direction, kind, text, status, wa_id, \
+             cost, credits, queue_pos, seq, created_at, updated_at) \
+             VALUES (?, ?, ?, 'incoming', ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(account.id())
+        .bind(chat)
+        .bind(incoming.kind.as_str())
+        .bind(&incoming.text)
+        .bind(&incoming.wa_id)
+        .bind(cost)
+        .bind(if paid { "charged" } else { "unpaid" })
+        .bind(seq)
+        .bind(seq)
+        .bind(millis(now))
+        .bind(millis(now))
+        .execute(&mut *tx)
+        .await?;
+        if paid {
+            write_ledger(
+                &mut tx,
+                account,
+                LedgerKind::Charge,
+                -cost,
+                Some(id),
+                None,
+                now,
+            )
+            .await?;
+        }
+        let message = message_in(&mut tx, account, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok((message, false))
+    }
+
+    async fn grant_credits(
+        &self,
+        account: AccountRef,
+        id: Uuid,
+        plan: CreditPlan,
+        amount: i64,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<CreditGrant> {
+        let mut tx = self.write.begin().await?;
+        ensure_account(&mut tx, account).await?;
+        let row: GrantRow = sqlx::query_as(
+            "INSERT INTO credit_grants (id, account_id, plan, amount, remaining, created_at, expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id, plan, amount, remaining, created_at, expires_at",
+        )
+        .bind(id)
+        .bind(account.id())
+        .bind(plan.as_str())
+        .bind(amount)
+        .bind(amount)
+        .bind(millis(now))
+        .bind(millis(expires_at))
+        .fetch_one(&mut *tx)
+        .await?;
+        write_ledger(
+            &mut tx,
+            account,
+            LedgerKind::Grant,
+            amount,
+            None,
+            Some(id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    async fn credits(
+        &self,
+        account: AccountRef,
+        now: DateTime<Utc>,
+        ledger_lines: i64,
+    ) -> StoreResult<Credits> {
+        let grants: Vec<GrantRow> = sqlx::query_as(
+            "SELECT id, plan, amount, remaining, created_at, expires_at FROM credit_grants \
+             WHERE account_id = ? AND expires_at > ? AND remaining > 0 ORDER BY expires_at, id",
+        )
+        .bind(account.id())
+        .bind(millis(now))
+        .fetch_all(&self.read)
+        .await?;
+        let reserved: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(cost), 0) FROM messages WHERE account_id = ? AND credits = 'reserved'",
+        )
+        .bind(account.id())
+        .fetch_one(&self.read)
+        .await?;
+        let ledger: Vec<LedgerRow> = sqlx::query_as(
+            "SELECT seq, kind, delta, message_id, at FROM ledger WHERE account_id = ? \
+             ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(account.id())
+        .bind(ledger_lines)
+        .fetch_all(&self.read)
+        .await?;
+        let grants: Vec<CreditGrant> = grants.into_iter().map(CreditGrant::from).collect();
+        Ok(Credits {
+            available: grants.iter().map(|g| g.remaining).sum(),
+            reserved,
+            grants,
+            ledger: ledger.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    async fn create_file(&self, file: NewFile, now: DateTime<Utc>) -> StoreResult<FileView> {
+        let mut tx = self.write.begin().await?;
+        ensure_account(&mut tx, file.account).await?;
+        let row: FileRow = sqlx::query_as(
+            "INSERT INTO files (id, account_id, name, mime, kind, size, sha256, uploaded_by, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, name, mime, kind, size, created_at",
+        )
+        .bind(file.id)
+        .bind(file.account.id())
+        .bind(&file.name)
+        .bind(&file.mime)
+        .bind(file.kind.as_str())
+        .bind(file.size)
+        .bind(&file.sha256)
+        .bind(file.uploaded_by)
+        .bind(millis(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    async fn file(&self, account: AccountRef, id: Uuid) -> StoreResult<Option<FileView>> {
+        let row: Option<FileRow> = sqlx::query_as(
+            "SELECT id, name, mime, kind, size, created_at FROM files WHERE id = ? AND account_id = ?",
+        )
+        .bind(id)
+        .bind(account.id())
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(FileView::from))
+    }
+}

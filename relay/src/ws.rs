@@ -1,0 +1,425 @@
+//! The WebSocket endpoint (`/api/v1/ws`): one connection per sidebar or host.
+//!
+//! A connection must say hello (with its session token) first; then each
+//! request gets exactly one reply with its id. A writer task drains the
+//! connection's outbox and sends a keep-alive ping every
+//! [`KEEPALIVE_SECONDS`]; the session is re-checked on each ping, so a
+//! signed-out or expired session loses its connection too.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use chorus_shared::api::User;
+use chorus_shared::error::{ErrorCode, ErrorDetail};
+use chorus_shared::protocol::{
+    Ack, ClientFrame, ClientRole, Outcome, Request, ServerFrame, HELLO_TIMEOUT_SECONDS,
+    KEEPALIVE_SECONDS, PROTOCOL_VERSION,
+};
+use futures_util::stream::SplitStream;
+use futures_util::{SinkExt, StreamExt};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::hub::{HostRefused, Outbound, Outbox};
+use crate::messaging;
+use crate::session::token_hash;
+use crate::store::AccountRef;
+use crate::AppState;
+
+/// The WebSocket route under `/api/v1`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upgrade))
+}
+
+/// Open the live connection (see the `chorus_shared::protocol` frames).
+#[utoipa::path(get, path = "/ws", tag = "live",
+    responses((status = 101, description = "switching to the WebSocket protocol")))]
+async fn upgrade(State(state): State<AppState>, socket: WebSocketUpgrade) -> Response {
+    socket.on_upgrade(move |socket| connection(socket, state))
+}
+
+/// What the connection is, once it said hello.
+#[derive(Clone)]
+enum Role {
+    Sidebar,
+    Host(AccountRef),
+}
+
+struct Peer {
+    id: Uuid,
+    user: User,
+    token_hash: Vec<u8>,
+    role: Role,
+}
+
+fn error_detail(error: ApiError) -> ErrorDetail {
+    error.into_detail()
+}
+
+fn reply(id: u64, outcome: Result<Ack, ApiError>) -> ServerFrame {
+    ServerFrame::Reply {
+        id,
+        outcome: match outcome {
+            Ok(ack) => Outcome::Ok(Box::new(ack)),
+            Err(error) => Outcome::Error(error_detail(error)),
+        },
+    }
+}
+
+fn text_of(message: Message) -> Option<String> {
+    match message {
+        Message::Text(text) => Some(text.to_string()),
+        Message::Binary(bytes) => String::from_utf8(bytes.to_vec()).ok(),
+        _ => None,
+    }
+}
+
+async fn next_frame(
+    stream: &mut SplitStream<WebSocket>,
+) -> Option<Result<ClientFrame, (u64, ApiError)>> {
+    loop {
+        let message = stream.next().await?.ok()?;
+        if matches!(message, Message::Close(_)) {
+            return None;
+        }
+        let Some(text) = text_of(message) else {
+            continue;
+        };
+        return Some(parse_frame(&text));
+    }
+}
+
+/// Parses a request; on failure keeps the id if one was readable, so the
+/// error still answers the request it belongs to.
+fn parse_frame(text: &str) -> Result<ClientFrame, (u64, ApiError)> {
+    serde_json::from_str::<ClientFrame>(text).map_err(|error| {
+        let id = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|value| value.get("id").and_then(serde_json::Value::as_u64))
+            .unwrap_or(0);
+        (
+            id,
+            ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                ErrorCode::UnknownRequest,
+                format!("This request was not understood ({error}). Check the protocol version and the request's fields."),
+            ),
+        )
+    })
+}
+
+async fn connection(socket: WebSocket, state: AppState) {
+    let (mut sink, mut stream) = socket.split();
+    let hello = tokio::time::timeout(
+        Duration::from_secs(HELLO_TIMEOUT_SECONDS),
+        next_frame(&mut stream),
+    )
+    .await;
+    let (outbox, mut outbound, stuck) = Outbox::new();
+    let peer = match hello {
+        Ok(Some(Ok(frame))) => match greet(&state, frame.request, &outbox).await {
+            Ok(peer) => {
+                let welcome = Ack::Welcome {
+                    user_id: peer.user.id,
+                    protocol_version: PROTOCOL_VERSION,
+                    keepalive_seconds: KEEPALIVE_SECONDS,
+                };
+                outbox.frame(reply(frame.id, Ok(welcome)));
+                peer
+            }
+            Err(error) => {
+                return refuse(&mut sink, frame.id, error).await;
+            }
+        },
+        Ok(Some(Err((id, error)))) => return refuse(&mut sink, id, error).await,
+        Ok(None) => return,
+        Err(_) => {
+            let error = ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthenticated,
+                "Say hello with your session token first.",
+            );
+            return refuse(&mut sink, 0, error).await;
+        }
+    };
+    after_hello(&state, &peer).await;
+
+    let writer = tokio::spawn(async move {
+        while let Some(outbound) = outbound.recv().await {
+            match outbound {
+                Outbound::Frame(frame) => {
+                    let text = serde_json::to_string(&frame).unwrap_or_default();
+                    if sink
+                        .send(Message::Text(Utf8Bytes::from(text)))
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                Outbound::Close(reason) => {
+                    let frame = ServerFrame::Closing {
+                        reason: reason.clone(),
+                    };
+                    let text = serde_json::to_string(&frame).unwrap_or_default();
+                    let _ = sink.send(Message::Text(Utf8Bytes::from(text))).await;
+                    let _ = sink
+                        .send(Message::Close(Some(CloseFrame {
+                            code: 4000,
+                            reason: Utf8Bytes::from(
+                                reason.message.chars().take(100).collect::<String>(),
+                            ),
+                        })))
+                        .await;
+                    break;
+                }
+            }
+        }
+    });
+
+    let mut keepalive = tokio::time::interval(Duration::from_secs(KEEPALIVE_SECONDS));
+    keepalive.tick().await;
+    loop {
+        tokio::select! {
+            frame = next_frame(&mut stream) => match frame {
+                Some(Ok(frame)) => {
+                    let answer = handle(&state, &peer, frame.request).await;
+                    outbox.frame(reply(frame.id, answer));
+                }
+                Some(Err((id, error))) => outbox.frame(reply(id, Err(error))),
+                None => break,
+            },
+            _ = keepalive.tick() => {
+                if session_ended(&state, &peer).await {
+                    outbox.send(Outbound::Close(error_detail(ApiError::unauthenticated())));
+                    break;
+                }
+                outbox.frame(ServerFrame::Ping);
+            }
+            () = stuck.notified() => break,
+            _ = outbox_closed(&outbox) => break,
+        }
+    }
+    drop(outbox);
+    goodbye(&state, &peer).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
+}
+
+/// Resolves when the writer has gone (the socket failed).
+async fn outbox_closed(outbox: &Outbox) {
+    outbox.closed().await;
+}
+
+async fn refuse(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    id: u64,
+    error: ApiError,
+) {
+    let detail = error_detail(error);
+    let frame = ServerFrame::Reply {
+        id,
+        outcome: Outcome::Error(detail.clone()),
+    };
+    if let Ok(text) = serde_json::to_string(&frame) {
+        let _ = sink.send(Message::Text(Utf8Bytes::from(text))).await;
+    }
+    let _ = sink
+        .send(Message::Close(Some(CloseFrame {
+            code: 4001,
+            reason: Utf8Bytes::from(detail.message.chars().take(100).collect::<String>()),
+        })))
+        .await;
+}
+
+async fn session_ended(state: &AppState, peer: &Peer) -> bool {
+    matches!(
+        state
+            .store
+            .session_user(&peer.token_hash, chrono::Utc::now())
+            .await,
+        Ok(None)
+    )
+}
+
+/// Authenticates a hello and registers the connection.
+async fn greet(state: &AppState, request: Request, outbox: &Outbox) -> Result<Peer, ApiError> {
+    let Request::Hello {
+        version,
+        token,
+        role,
+    } = request
+    else {
+        return Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            ErrorCode::UnknownRequest,
+            "The first request on a connection must be hello.",
+        ));
+    };
+    if version != PROTOCOL_VERSION {
+        return Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            ErrorCode::UnsupportedProtocolVersion,
+            format!("This relay speaks protocol version {PROTOCOL_VERSION}; update the extension."),
+        ));
+    }
+    let token_hash = token_hash(&token);
+    let user = state
+        .store
+        .session_user(&token_hash, chrono::Utc::now())
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    let id = Uuid::now_v7();
+    let role = match role {
+        ClientRole::Sidebar => {
+            let mut accounts: HashSet<AccountRef> = [AccountRef::Personal(user.id)].into();
+            for membership in state.store.memberships(user.id).await? {
+                accounts.insert(AccountRef::Organization(membership.organization.id));
+            }
+            state.hub.add_sidebar(id, accounts, outbox.clone());
+            Role::Sidebar
+        }
+        ClientRole::Host {
+            organization_id,
+            take_over,
+        } => {
+            let (account, role) = messaging::account_for(state, &user, organization_id).await?;
+            if role == Some(chorus_shared::account::Role::Agent) {
+                return Err(ApiError::forbidden(
+                    "Only an admin of the organization can host its number.",
+                ));
+            }
+            match state.hub.add_host(account, id, user.id, outbox.clone(), take_over) {
+                Ok(Some(previous)) => {
+                    release(state, &messaging::lease_owner(state, previous)).await;
+                }
+                Ok(None) => {}
+                Err(HostRefused::AlreadyHosted) => {
+                    return Err(ApiError::new(
+                        axum::http::StatusCode::CONFLICT,
+                        ErrorCode::HostAlreadyConnected,
+                        "Another browser already hosts this number. Close it there, or connect with take_over to host it here.",
+                    ))
+                }
+            }
+            Role::Host(account)
+        }
+    };
+    Ok(Peer {
+        id,
+        user,
+        token_hash,
+        role,
+    })
+}
+
+async fn after_hello(state: &AppState, peer: &Peer) {
+    if let Role::Host(account) = peer.role {
+        tracing::info!(account = %account.id(), user = %peer.user.id, "host online");
+        state.hub.to_sidebars(
+            account,
+            ServerFrame::Host {
+                organization_id: account.organization_id(),
+                online: true,
+            },
+        );
+        messaging::pump(state, account).await;
+    }
+}
+
+/// Unregisters the connection; a host's leased messages go back to the queue.
+async fn goodbye(state: &AppState, peer: &Peer) {
+    match peer.role {
+        Role::Sidebar => state.hub.remove_sidebar(peer.id),
+        Role::Host(account) => {
+            let was_host = state.hub.remove_host(account, peer.id);
+            release(state, &messaging::lease_owner(state, peer.id)).await;
+            if was_host {
+                tracing::info!(account = %account.id(), "host offline");
+                state.hub.to_sidebars(
+                    account,
+                    ServerFrame::Host {
+                        organization_id: account.organization_id(),
+                        online: false,
+                    },
+                );
+            }
+        }
+    }
+}
+
+async fn release(state: &AppState, owner: &str) {
+    match state.store.release_leases(owner, chrono::Utc::now()).await {
+        Ok(requeued) => {
+            for (account, message) in requeued {
+                messaging::publish_message(state, account, message);
+                messaging::pump(state, account).await;
+            }
+        }
+        Err(error) => tracing::error!(%error, "cannot release a host's leases"),
+    }
+}
+
+async fn handle(state: &AppState, peer: &Peer, request: Request) -> Result<Ack, ApiError> {
+    let host_account = || match peer.role {
+        Role::Host(account) => Ok(account),
+        Role::Sidebar => Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            ErrorCode::WrongRole,
+            "Only a host connection can do this.",
+        )),
+    };
+    match request {
+        Request::Hello { .. } => Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            ErrorCode::UnknownRequest,
+            "This connection already said hello.",
+        )),
+        Request::Ping => Ok(Ack::Pong),
+        Request::Send { message } => {
+            let (message, _) = messaging::send(state, &peer.user, message).await?;
+            Ok(Ack::Message { message })
+        }
+        Request::Cancel { message_id } => {
+            // A sidebar cancels in any profile it can see; the store scopes by account.
+            let message = cancel_anywhere(state, peer, message_id).await?;
+            Ok(Ack::Message { message })
+        }
+        Request::Report { message_id, report } => {
+            messaging::report(state, host_account()?, message_id, &report).await?;
+            Ok(Ack::Done)
+        }
+        Request::Incoming { message } => {
+            let (message, duplicate) =
+                messaging::incoming(state, host_account()?, &message).await?;
+            Ok(Ack::Incoming { message, duplicate })
+        }
+    }
+}
+
+async fn cancel_anywhere(
+    state: &AppState,
+    peer: &Peer,
+    message_id: Uuid,
+) -> Result<chorus_shared::queue::MessageView, ApiError> {
+    let mut organizations: Vec<Option<Uuid>> = vec![None];
+    organizations.extend(
+        state
+            .store
+            .memberships(peer.user.id)
+            .await?
+            .into_iter()
+            .map(|m| Some(m.organization.id)),
+    );
+    for organization_id in organizations {
+        let (account, _) = messaging::account_for(state, &peer.user, organization_id).await?;
+        if state.store.message(account, message_id).await?.is_some() {
+            return messaging::cancel(state, &peer.user, organization_id, message_id).await;
+        }
+    }
+    Err(ApiError::not_found("message"))
+}

@@ -1,0 +1,247 @@
+//! Sending through a number: the send request, the message record as members
+//! see it, uploaded files, and credits.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::message::{Direction, MessageKind, MessageStatus};
+
+/// `POST /messages` (or the WebSocket `send` request): queue a message.
+///
+/// `organization_id` picks the profile: absent for "You" (the user's own
+/// number), else the organization whose number sends it. Give either `phone`
+/// or `chat_id`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SendMessage {
+    /// The organization profile to send through; `None` for "You".
+    #[serde(default)]
+    pub organization_id: Option<Uuid>,
+    /// Recipient's number (with country code, or national in the profile's country).
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// An existing chat of the profile.
+    #[serde(default)]
+    pub chat_id: Option<Uuid>,
+    /// Text, or the caption of an attachment.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// A file uploaded to the same profile.
+    #[serde(default)]
+    pub attachment_id: Option<Uuid>,
+    /// Optional check: refused if it does not match the attachment's kind.
+    #[serde(default)]
+    pub kind: Option<MessageKind>,
+    /// Chosen by the client; repeating it returns the first message, never a second one.
+    pub idempotency_key: String,
+}
+
+/// A message as members see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageView {
+    /// Stable id.
+    pub id: Uuid,
+    /// The organization profile, `None` for a personal number.
+    pub organization_id: Option<Uuid>,
+    /// The chat it belongs to.
+    pub chat_id: Uuid,
+    /// WhatsApp's chat id (`<digits>@c.us` for people).
+    pub chat_wa_id: String,
+    /// Outgoing or incoming.
+    pub direction: Direction,
+    /// Text or media kind.
+    pub kind: MessageKind,
+    /// Text or caption.
+    pub text: Option<String>,
+    /// The attached file, if any.
+    pub attachment: Option<FileView>,
+    /// Where it is now.
+    pub status: MessageStatus,
+    /// Why it failed.
+    pub failure_reason: Option<String>,
+    /// WhatsApp's message id, once known.
+    pub wa_id: Option<String>,
+    /// The member who queued it (outgoing only).
+    pub author_id: Option<Uuid>,
+    /// Credits it costs.
+    pub cost: i64,
+    /// Position in the profile's change feed; fetch later changes with `after`.
+    pub seq: i64,
+    /// When it was queued or received.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `GET /messages`: the changes after a cursor, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessagePage {
+    /// Messages whose last change is after the cursor, in change order.
+    pub messages: Vec<MessageView>,
+    /// Pass as `after` to get what changes next.
+    pub cursor: i64,
+    /// Whether more changes wait beyond this page.
+    pub more: bool,
+    /// Whether a browser hosts the number now.
+    pub host_online: bool,
+}
+
+/// A file uploaded to a profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FileView {
+    /// Stable id.
+    pub id: Uuid,
+    /// File name as uploaded (for documents, what the recipient sees).
+    pub name: String,
+    /// Media type detected from the bytes.
+    pub mime: String,
+    /// Which kind of message it makes.
+    pub kind: MessageKind,
+    /// Size in bytes.
+    pub size: i64,
+    /// When it was uploaded.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What kind of allowance a grant is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CreditPlan {
+    /// A month's allowance; expires one month after it is granted.
+    Monthly,
+    /// A volume plan; valid for three months.
+    Volume,
+}
+
+impl CreditPlan {
+    /// Months a grant of this plan stays usable.
+    pub fn months_valid(self) -> u32 {
+        match self {
+            Self::Monthly => 1,
+            Self::Volume => 3,
+        }
+    }
+
+    /// The stable name stored and sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Monthly => "monthly",
+            Self::Volume => "volume",
+        }
+    }
+
+    /// Parses [`CreditPlan::as_str`]'s output.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "monthly" => Some(Self::Monthly),
+            "volume" => Some(Self::Volume),
+            _ => None,
+        }
+    }
+}
+
+/// `POST /admin/credits` (relay operator): grant credits to a user's own
+/// number or to an organization.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GrantCredits {
+    /// The organization to credit…
+    #[serde(default)]
+    pub organization_id: Option<Uuid>,
+    /// …or the user (by email) whose own number is credited.
+    #[serde(default)]
+    pub user_email: Option<String>,
+    /// Credits to add (positive).
+    pub amount: i64,
+    /// Monthly allowance or volume plan.
+    pub plan: CreditPlan,
+}
+
+/// One grant with what is left of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreditGrant {
+    /// Stable id.
+    pub id: Uuid,
+    /// Monthly or volume.
+    pub plan: CreditPlan,
+    /// Credits granted.
+    pub amount: i64,
+    /// Credits not yet used or reserved.
+    pub remaining: i64,
+    /// When it was granted.
+    pub created_at: DateTime<Utc>,
+    /// After this, what remains cannot be used.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a ledger line records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerKind {
+    /// Credits added.
+    Grant,
+    /// Held for a queued message.
+    Reserve,
+    /// A held amount returned (failed or cancelled message).
+    Release,
+    /// Charged for an incoming message.
+    Charge,
+}
+
+impl LedgerKind {
+    /// The stable name stored and sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Grant => "grant",
+            Self::Reserve => "reserve",
+            Self::Release => "release",
+            Self::Charge => "charge",
+        }
+    }
+
+    /// Parses [`LedgerKind::as_str`]'s output.
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Grant, Self::Reserve, Self::Release, Self::Charge]
+            .into_iter()
+            .find(|kind| kind.as_str() == value)
+    }
+}
+
+/// One line of an account's append-only ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LedgerLine {
+    /// Position in the ledger.
+    pub seq: i64,
+    /// What happened.
+    pub kind: LedgerKind,
+    /// Change to the available balance (negative for reserve and charge).
+    pub delta: i64,
+    /// The message concerned, if any.
+    pub message_id: Option<Uuid>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// `GET /credits`: balance and recent ledger of a profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Credits {
+    /// Credits that can be spent now.
+    pub available: i64,
+    /// Credits held for queued messages (spent when they are sent).
+    pub reserved: i64,
+    /// Unexpired grants, soonest expiry first.
+    pub grants: Vec<CreditGrant>,
+    /// The most recent ledger lines, newest first.
+    pub ledger: Vec<LedgerLine>,
+}
