@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod ws;
+
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -17,7 +19,6 @@ use serde_json::{json, Value};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::ConnectOptions;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// Generates `mod NAME { sqlite, postgres }` tests calling `NAME(Backend)`.
 #[macro_export]
@@ -41,6 +42,25 @@ macro_rules! on_every_backend {
 pub enum Backend {
     Sqlite,
     Postgres,
+}
+
+/// Opens a test database's store.
+pub enum Opener {
+    Sqlite(String),
+    Postgres(Box<PgConnectOptions>),
+}
+
+impl Opener {
+    pub async fn open(self) -> Arc<dyn Store> {
+        match self {
+            Self::Sqlite(url) => Arc::new(SqliteStore::open(&url).await.expect("open SQLite")),
+            Self::Postgres(options) => Arc::new(
+                PgStore::connect_with(*options)
+                    .await
+                    .expect("open PostgreSQL"),
+            ),
+        }
+    }
 }
 
 /// A database for one test; dropped with the test.
@@ -113,13 +133,16 @@ impl TestDb {
 
     /// Opens the same database again, as a restarted relay would.
     pub async fn reopen(&self) -> Arc<dyn Store> {
+        self.opener().open().await
+    }
+
+    /// What it takes to open this database from another runtime.
+    pub fn opener(&self) -> Opener {
         match &self.location {
-            Location::Sqlite { url, .. } => Arc::new(SqliteStore::open(url).await.expect("reopen")),
-            Location::Postgres { admin, schema } => Arc::new(
-                PgStore::connect_with(Self::in_schema(admin, schema))
-                    .await
-                    .expect("reopen"),
-            ),
+            Location::Sqlite { url, .. } => Opener::Sqlite(url.clone()),
+            Location::Postgres { admin, schema } => {
+                Opener::Postgres(Box::new(Self::in_schema(admin, schema)))
+            }
         }
     }
 }
@@ -150,15 +173,16 @@ impl Drop for TestDb {
 /// The admin token test relays are started with.
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
-/// A relay serving on 127.0.0.1:<random port>, stopped when dropped.
+/// A relay serving on 127.0.0.1:<random port> in a runtime of its own, so
+/// that stopping it ends every task it had (open WebSockets included), as
+/// the end of a relay process would.
 pub struct TestRelay {
     pub base: String,
     pub http: reqwest::Client,
     pub db: TestDb,
     pub settings: Settings,
     files: tempfile::TempDir,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl TestRelay {
@@ -177,50 +201,60 @@ impl TestRelay {
             db,
             settings,
             files,
-            shutdown: None,
-            task: None,
+            runtime: None,
         };
-        let store = Arc::clone(&relay.db.store);
-        relay.listen(store, "127.0.0.1:0").await;
+        relay.listen("127.0.0.1:0").await;
         relay
     }
 
-    async fn listen(&mut self, store: Arc<dyn Store>, address: &str) {
-        let listener = tokio::net::TcpListener::bind(address)
-            .await
-            .expect("bind the relay's port");
+    async fn listen(&mut self, address: &str) {
+        let listener = std::net::TcpListener::bind(address).expect("bind the relay's port");
+        listener.set_nonblocking(true).expect("non-blocking");
         self.base = format!("http://{}", listener.local_addr().expect("address"));
-        let (tx, rx) = oneshot::channel::<()>();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("relay runtime");
+        let (opened, store) = oneshot::channel();
         let blobs = Arc::new(DiskBlobs::new(self.files.path()));
-        let state = AppState::new(store, blobs, self.settings.clone());
-        self.task = Some(tokio::spawn(chorus_relay::serve(listener, state, async {
-            let _ = rx.await;
-        })));
-        self.shutdown = Some(tx);
+        let settings = self.settings.clone();
+        let reopen = self.db.opener();
+        runtime.spawn(async move {
+            let store = reopen.open().await;
+            let _ = opened.send(());
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            let state = AppState::new(store, blobs, settings);
+            let _ = chorus_relay::serve(listener, state, std::future::pending()).await;
+        });
+        store.await.expect("relay started");
+        self.runtime = Some(runtime);
     }
 
-    /// Stops the server gracefully and waits until it has.
+    /// Stops the relay: every task it had ends at once.
     pub async fn stop(mut self) {
-        self.halt().await;
+        self.halt();
     }
 
-    async fn halt(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
-            let _ = task.await;
+    fn halt(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
         }
     }
 
-    /// Stops the relay and starts a new one (new process state, same database
-    /// reopened, same port), as an operator's restart would.
+    /// Kills the relay and starts a new one on the same port over the same
+    /// database, as an operator's restart would.
     pub async fn restart(&mut self) {
-        self.halt().await;
+        self.halt();
         let address = self.base.trim_start_matches("http://").to_owned();
-        let store = self.db.reopen().await;
-        self.listen(store, &address).await;
+        // The old runtime's sockets close in the background; retry the bind briefly.
+        for attempt in 0.. {
+            if std::net::TcpListener::bind(&address).is_ok() || attempt == 50 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        self.listen(&address).await;
     }
 
     /// The WebSocket URL.
@@ -351,6 +385,12 @@ impl TestRelay {
             )
             .await;
         assert_eq!(status, 200, "accept: {body}");
+    }
+}
+
+impl Drop for TestRelay {
+    fn drop(&mut self) {
+        self.halt();
     }
 }
 

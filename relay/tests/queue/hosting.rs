@@ -1,0 +1,185 @@
+//! Hosting a number: one live host per number, admins only; incoming
+//! messages captured once, shown live, and charged.
+
+use chorus_shared::error::ErrorCode;
+use chorus_shared::message::MessageKind;
+use chorus_shared::protocol::{Ack, ClientRole, IncomingMessage, Request, ServerFrame};
+
+use super::{balance, team};
+use crate::common::ws::WsClient;
+use crate::common::{Backend, TestRelay};
+use crate::on_every_backend;
+
+on_every_backend!(
+    one_host_per_number_unless_taking_over,
+    incoming_messages_are_stored_once_shown_live_and_charged,
+);
+
+async fn one_host_per_number_unless_taking_over(backend: Backend) {
+    let relay = TestRelay::start(backend).await;
+    let team = team(&relay, "acme.test", 0).await;
+    let mut sidebar = WsClient::sidebar(&relay.ws_url(), &team.agent).await;
+    let first = WsClient::host(&relay.ws_url(), &team.admin, Some(team.org_id)).await;
+
+    let refused = WsClient::connect(
+        &relay.ws_url(),
+        &team.admin,
+        ClientRole::Host {
+            organization_id: Some(team.org_id),
+            take_over: false,
+        },
+    )
+    .await
+    .err()
+    .expect("a second host is refused");
+    assert_eq!(refused.code, ErrorCode::HostAlreadyConnected);
+    assert!(refused.message.contains("take_over"), "{}", refused.message);
+
+    let agent_host = WsClient::connect(
+        &relay.ws_url(),
+        &team.agent,
+        ClientRole::Host {
+            organization_id: Some(team.org_id),
+            take_over: true,
+        },
+    )
+    .await
+    .err()
+    .expect("agents cannot host");
+    assert_eq!(agent_host.code, ErrorCode::Forbidden);
+
+    let _second = WsClient::connect(
+        &relay.ws_url(),
+        &team.admin,
+        ClientRole::Host {
+            organization_id: Some(team.org_id),
+            take_over: true,
+        },
+    )
+    .await
+    .expect("take-over succeeds");
+    let reason = first.closed().await.expect("the replaced host is told why");
+    assert_eq!(reason.code, ErrorCode::HostAlreadyConnected);
+    assert!(
+        !sidebar
+            .quiet_for(std::time::Duration::from_millis(200), |f| matches!(
+                f,
+                ServerFrame::Host { online: true, .. }
+            ))
+            .await,
+        "sidebars see the host online"
+    );
+}
+
+async fn incoming_messages_are_stored_once_shown_live_and_charged(backend: Backend) {
+    let relay = TestRelay::start(backend).await;
+    let team = team(&relay, "acme.test", 10).await;
+    let mut agent_sidebar = WsClient::sidebar(&relay.ws_url(), &team.agent).await;
+    let mut host = WsClient::host(&relay.ws_url(), &team.admin, Some(team.org_id)).await;
+    let incoming = IncomingMessage {
+        wa_id: "false_447400999888@c.us_3EB0FF".into(),
+        chat_wa_id: "447400999888@c.us".into(),
+        kind: MessageKind::Image,
+        text: Some("Here is the photo".into()),
+        chat_name: Some("Dana".into()),
+    };
+    let first = host
+        .request(Request::Incoming {
+            message: incoming.clone(),
+        })
+        .await;
+    let Ok(Ack::Incoming {
+        message,
+        duplicate: false,
+    }) = first
+    else {
+        panic!("stored: {first:?}");
+    };
+    assert_eq!(
+        message.direction,
+        chorus_shared::message::Direction::Incoming
+    );
+    assert_eq!(message.status.as_str(), "received");
+    let again = host
+        .request(Request::Incoming {
+            message: incoming.clone(),
+        })
+        .await;
+    assert!(
+        matches!(
+            again,
+            Ok(Ack::Incoming {
+                duplicate: true,
+                ..
+            })
+        ),
+        "{again:?}"
+    );
+
+    let shown = agent_sidebar
+        .wait_for(|frame| match frame {
+            ServerFrame::Message { message }
+                if message.wa_id.as_deref() == Some(incoming.wa_id.as_str()) =>
+            {
+                Some(message.clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(shown.text.as_deref(), Some("Here is the photo"));
+    assert_eq!(shown.kind, MessageKind::Image);
+    assert!(
+        agent_sidebar
+            .quiet_for(
+                std::time::Duration::from_millis(300),
+                |f| matches!(f, ServerFrame::Message { message } if message.id == shown.id)
+            )
+            .await,
+        "shown once"
+    );
+    assert_eq!(
+        balance(&relay, &team.agent, Some(&team.org)).await,
+        (8, 0),
+        "an image costs 2, once"
+    );
+    let (_, page) = relay
+        .get(
+            &format!("/api/v1/messages?organization_id={}", team.org),
+            &team.agent,
+        )
+        .await;
+    assert_eq!(page["messages"].as_array().map(Vec::len), Some(1));
+
+    // Running out of credits does not lose incoming messages.
+    let many = (0..5).map(|n| IncomingMessage {
+        wa_id: format!("false_447400999888@c.us_N{n}"),
+        chat_wa_id: "447400999888@c.us".into(),
+        kind: MessageKind::Video,
+        text: None,
+        chat_name: None,
+    });
+    for message in many {
+        let stored = host.request(Request::Incoming { message }).await;
+        assert!(matches!(
+            stored,
+            Ok(Ack::Incoming {
+                duplicate: false,
+                ..
+            })
+        ));
+    }
+    let (available, _) = balance(&relay, &team.agent, Some(&team.org)).await;
+    assert!(available >= 0, "never negative");
+    assert_eq!(available, 0, "8 credits pay for two videos");
+    let (_, page) = relay
+        .get(
+            &format!("/api/v1/messages?organization_id={}", team.org),
+            &team.agent,
+        )
+        .await;
+    assert_eq!(
+        page["messages"].as_array().map(Vec::len),
+        Some(6),
+        "all stored"
+    );
+}

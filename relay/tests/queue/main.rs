@@ -1,0 +1,84 @@
+//! The message queue end to end: real relays, real WebSockets, simulated
+//! hosts; every scenario on SQLite and on PostgreSQL.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bad_input;
+mod credits;
+mod delivery;
+mod durability;
+mod hosting;
+mod isolation;
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use common::{grant, TestRelay};
+
+/// An organization with an admin, one agent, and credits.
+pub(crate) struct Team {
+    pub(crate) admin: String,
+    pub(crate) agent: String,
+    pub(crate) org: String,
+    pub(crate) org_id: Uuid,
+}
+
+pub(crate) async fn team(relay: &TestRelay, domain: &str, credits: i64) -> Team {
+    let admin_email = format!("admin@{domain}");
+    let agent_email = format!("agent@{domain}");
+    let (admin, org) = relay.organization_admin(&admin_email, domain).await;
+    let agent = relay.agent(&agent_email).await;
+    relay.join(&admin, &org, &agent_email, &agent).await;
+    if credits > 0 {
+        grant(relay, Some(&org), None, credits).await;
+    }
+    let org_id = org.parse().expect("uuid");
+    Team {
+        admin,
+        agent,
+        org,
+        org_id,
+    }
+}
+
+/// `POST /messages` with text through an organization (or "You" with `None`).
+pub(crate) async fn send_text(
+    relay: &TestRelay,
+    token: &str,
+    org: Option<&str>,
+    phone: &str,
+    text: &str,
+    key: &str,
+) -> (u16, Value) {
+    relay
+        .post(
+            "/api/v1/messages",
+            token,
+            json!({"organization_id": org, "phone": phone, "text": text, "idempotency_key": key}),
+        )
+        .await
+}
+
+/// The id of a message body.
+pub(crate) fn id_of(message: &Value) -> Uuid {
+    message["id"]
+        .as_str()
+        .expect("message id")
+        .parse()
+        .expect("uuid")
+}
+
+/// `available` and `reserved` of a profile.
+pub(crate) async fn balance(relay: &TestRelay, token: &str, org: Option<&str>) -> (i64, i64) {
+    let path = match org {
+        Some(org) => format!("/api/v1/credits?organization_id={org}"),
+        None => "/api/v1/credits".to_owned(),
+    };
+    let (status, body) = relay.get(&path, token).await;
+    assert_eq!(status, 200, "{body}");
+    (
+        body["available"].as_i64().expect("available"),
+        body["reserved"].as_i64().expect("reserved"),
+    )
+}
