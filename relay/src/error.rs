@@ -182,7 +182,15 @@ impl IntoResponse for ApiError {
                 retry_after_seconds: retry_after,
             },
         };
-        let mut response = (self.status, Json(body)).into_response();
+        let status = self.status;
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            // The unread rest of the body makes this connection unusable;
+            // say so, or a client would reuse it and fail its next request.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let Some(seconds) = retry_after {
             response
                 .headers_mut()

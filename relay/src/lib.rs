@@ -26,6 +26,7 @@
 //! - [`config`]: the command line of the `chorus-relay` binary.
 
 pub mod accounts;
+pub mod batcher;
 pub mod blobs;
 pub mod config;
 pub mod credits;
@@ -65,11 +66,15 @@ use utoipa_axum::router::OpenApiRouter;
 
 use uuid::Uuid;
 
+use crate::batcher::Batcher;
 use crate::blobs::BlobStore;
 use crate::error::ApiError;
 use crate::hub::Hub;
+use crate::messaging::Coalescer;
 use crate::rate_limit::{AuthLimits, Limit};
 use crate::store::Store;
+use crate::store::{NewOutgoing, Queued, Report, StoreError};
+use chorus_shared::queue::MessageView;
 
 /// Tunables that tests and operators may change.
 #[derive(Debug, Clone)]
@@ -85,6 +90,9 @@ pub struct Settings {
     pub lease: chrono::Duration,
     /// SHA-256 of the operator's admin token; `None` turns the admin API off.
     pub admin_token_hash: Option<Vec<u8>>,
+    /// Messages a host may hold at once. One keeps every queued message
+    /// cancellable until the host is ready for it.
+    pub dispatch_window: i64,
 }
 
 impl Default for Settings {
@@ -101,6 +109,7 @@ impl Default for Settings {
             },
             lease: chrono::Duration::seconds(120),
             admin_token_hash: None,
+            dispatch_window: 1,
         }
     }
 }
@@ -120,19 +129,32 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     /// This relay process; names its hosts' leases.
     pub instance: Uuid,
+    /// Group commit for sends.
+    pub sends: Batcher<NewOutgoing, Result<Queued, StoreError>>,
+    /// Group commit for hosts' reports.
+    pub reports: Batcher<Report, Result<MessageView, StoreError>>,
+    /// Coalesced dispatch passes.
+    pub pumps: Arc<Coalescer>,
+    /// Coalesced balance pushes.
+    pub balance_pushes: Arc<Coalescer>,
 }
 
 impl AppState {
     /// State over a store and blob store with the given settings.
     pub fn new(store: Arc<dyn Store>, blobs: Arc<dyn BlobStore>, settings: Settings) -> Self {
         let limits = AuthLimits::new(settings.attempts_per_address, settings.failures_per_account);
+        let lease = settings.lease;
         Self {
-            store,
             settings: Arc::new(settings),
             limits: Arc::new(limits),
             hub: Arc::new(Hub::default()),
             blobs,
             instance: Uuid::now_v7(),
+            sends: messaging::send_batcher(Arc::clone(&store)),
+            reports: messaging::report_batcher(Arc::clone(&store), lease),
+            pumps: Arc::default(),
+            balance_pushes: Arc::default(),
+            store,
         }
     }
 }
@@ -217,8 +239,16 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
     let sweeper = tokio::spawn(messaging::sweep_forever(state.clone()));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    // Small WebSocket frames go out at once instead of waiting on Nagle's
+    // algorithm for the previous frame's acknowledgement (up to 40 ms).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::warn!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;

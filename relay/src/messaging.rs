@@ -19,7 +19,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::store::{AccountRef, ChatRef, ChatTarget, NewOutgoing, StoreError};
+use crate::store::{AccountRef, ChatRef, ChatTarget, NewOutgoing, Report, StoreError};
 use crate::{orgs, phone, AppState};
 
 /// The account behind a profile choice, checked against the caller: "You"
@@ -140,9 +140,10 @@ pub async fn send(
         idempotency_key: key,
     };
     let queued = state
-        .store
-        .queue_message(new, Utc::now())
+        .sends
+        .call(new)
         .await
+        .ok_or_else(|| ApiError::internal(&"the relay is shutting down"))?
         .map_err(|e| match e {
             StoreError::NotFound => ApiError::not_found("chat"),
             other => other.into(),
@@ -150,14 +151,30 @@ pub async fn send(
     if queued.created {
         publish_message(state, account, queued.message.clone());
         publish_credits(state, account).await;
-        pump(state, account).await;
+        pump(state, account);
     }
-    let message = state
-        .store
-        .message(account, queued.message.id)
-        .await?
-        .unwrap_or(queued.message);
-    Ok((present(state, account, message), queued.created))
+    Ok((present(state, account, queued.message), queued.created))
+}
+
+/// The batch task behind [`send`]: concurrent sends share one transaction.
+pub fn send_batcher(
+    store: std::sync::Arc<dyn crate::store::Store>,
+) -> crate::batcher::Batcher<NewOutgoing, Result<crate::store::Queued, StoreError>> {
+    crate::batcher::Batcher::spawn(256, move |batch| {
+        let store = std::sync::Arc::clone(&store);
+        async move {
+            let size = batch.len();
+            match store.queue_messages(batch, Utc::now()).await {
+                Ok(results) => results,
+                Err(error) => {
+                    tracing::error!(%error, "a batch of sends failed");
+                    (0..size)
+                        .map(|_| Err(StoreError::Database(sqlx::Error::PoolClosed)))
+                        .collect()
+                }
+            }
+        }
+    })
 }
 
 /// The chat for a phone number, read in the profile's country when written
@@ -215,8 +232,14 @@ pub fn publish_message(state: &AppState, account: AccountRef, message: MessageVi
         .to_sidebars(account, ServerFrame::Message { message });
 }
 
-/// Sends the account's balance to its sidebars.
+/// Sends the account's balance to its sidebars, soon and off the caller's
+/// path; a burst of changes sends the balance a few times, not once each.
 pub async fn publish_credits(state: &AppState, account: AccountRef) {
+    state.balance_pushes.run(state, account, push_balance);
+}
+
+async fn push_balance(state: AppState, account: AccountRef) {
+    let state = &state;
     match state.store.credits(account, Utc::now(), 0).await {
         Ok(credits) => state.hub.to_sidebars(
             account,
@@ -235,9 +258,19 @@ pub fn lease_owner(state: &AppState, connection: Uuid) -> String {
     format!("{}/{connection}", state.instance)
 }
 
-/// Hands the account's next queued message to its host, if it has one here
-/// and nothing is in flight.
-pub async fn pump(state: &AppState, account: AccountRef) {
+/// Asks for the account's next queued messages to be handed to its host.
+///
+/// Requests coalesce: one pass runs per account at a time, and requests
+/// made during a pass cause exactly one more. A burst of sends therefore
+/// costs a few lease transactions, not one each.
+pub fn pump(state: &AppState, account: AccountRef) {
+    if state.hub.host_online(account) {
+        state.pumps.run(state, account, pump_now);
+    }
+}
+
+async fn pump_now(state: AppState, account: AccountRef) {
+    let state = &state;
     let Some((connection, outbox)) = state.hub.host(account) else {
         return;
     };
@@ -245,17 +278,95 @@ pub async fn pump(state: &AppState, account: AccountRef) {
     let lease_until = now + state.settings.lease;
     let leased = state
         .store
-        .lease_next(account, &lease_owner(state, connection), now, lease_until)
+        .lease_next(
+            account,
+            &lease_owner(state, connection),
+            now,
+            lease_until,
+            state.settings.dispatch_window,
+        )
         .await;
     match leased {
-        Ok(Some(message)) => {
-            outbox.frame(ServerFrame::Dispatch {
-                message: dispatch_of(&message, lease_until),
-            });
-            publish_message(state, account, message);
+        Ok(messages) => {
+            for message in messages {
+                outbox.frame(ServerFrame::Dispatch {
+                    message: dispatch_of(&message, lease_until),
+                });
+                publish_message(state, account, message);
+            }
         }
-        Ok(None) => {}
-        Err(error) => tracing::error!(%error, "cannot lease the next message"),
+        Err(error) => tracing::error!(%error, "cannot lease the next messages"),
+    }
+}
+
+/// Per-account work that coalesces: one pass runs per account at a time,
+/// and requests made during a pass cause exactly one more.
+#[derive(Default)]
+pub struct Coalescer {
+    running: std::sync::Mutex<std::collections::HashMap<AccountRef, bool>>,
+}
+
+impl Coalescer {
+    /// Runs `work` for the account now, or once more after the pass running.
+    pub fn run<Work, Done>(
+        self: &std::sync::Arc<Self>,
+        state: &AppState,
+        account: AccountRef,
+        work: Work,
+    ) where
+        Work: Fn(AppState, AccountRef) -> Done + Send + 'static,
+        Done: std::future::Future<Output = ()> + Send,
+    {
+        if !self.request(account) {
+            return;
+        }
+        let state = state.clone();
+        let coalescer = std::sync::Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                work(state.clone(), account).await;
+                if !coalescer.again(account) {
+                    break;
+                }
+            }
+        });
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<AccountRef, bool>> {
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// True if the caller should start a pass; otherwise one is running and
+    /// will run again.
+    fn request(&self, account: AccountRef) -> bool {
+        let mut running = self.lock();
+        match running.get_mut(&account) {
+            Some(again) => {
+                *again = true;
+                false
+            }
+            None => {
+                running.insert(account, false);
+                true
+            }
+        }
+    }
+
+    /// After a pass: true if another was requested meanwhile (and claims it).
+    fn again(&self, account: AccountRef) -> bool {
+        let mut running = self.lock();
+        match running.get_mut(&account) {
+            Some(again) if *again => {
+                *again = false;
+                true
+            }
+            _ => {
+                running.remove(&account);
+                false
+            }
+        }
     }
 }
 
@@ -290,12 +401,17 @@ pub async fn report(
     message_id: Uuid,
     report: &DeliveryReport,
 ) -> Result<MessageView, ApiError> {
-    let now = Utc::now();
     let before = state.store.message(account, message_id).await?;
+    let request = Report {
+        account,
+        message_id,
+        report: report.clone(),
+    };
     let message = state
-        .store
-        .apply_report(account, message_id, report, now, now + state.settings.lease)
+        .reports
+        .call(request)
         .await
+        .ok_or_else(|| ApiError::internal(&"the relay is shutting down"))?
         .map_err(|e| match e {
             StoreError::NotFound => ApiError::not_found("message"),
             other => other.into(),
@@ -313,9 +429,32 @@ pub async fn report(
         if changed {
             publish_credits(state, account).await;
         }
-        pump(state, account).await;
+        pump(state, account);
     }
     Ok(message)
+}
+
+/// The batch task behind [`report`]: concurrent reports share one transaction.
+pub fn report_batcher(
+    store: std::sync::Arc<dyn crate::store::Store>,
+    lease: chrono::Duration,
+) -> crate::batcher::Batcher<Report, Result<MessageView, StoreError>> {
+    crate::batcher::Batcher::spawn(256, move |batch: Vec<Report>| {
+        let store = std::sync::Arc::clone(&store);
+        async move {
+            let size = batch.len();
+            let now = Utc::now();
+            match store.apply_reports(batch, now, now + lease).await {
+                Ok(results) => results,
+                Err(error) => {
+                    tracing::error!(%error, "a batch of reports failed");
+                    (0..size)
+                        .map(|_| Err(StoreError::Database(sqlx::Error::PoolClosed)))
+                        .collect()
+                }
+            }
+        }
+    })
 }
 
 /// Stores a message the host saw arrive, once per WhatsApp id.
@@ -392,6 +531,6 @@ pub async fn sweep(state: &AppState) {
         Err(error) => tracing::error!(%error, "cannot expire leases"),
     }
     for account in state.hub.hosted_accounts() {
-        pump(state, account).await;
+        pump(state, account);
     }
 }

@@ -327,7 +327,7 @@ async fn after_hello(state: &AppState, peer: &Peer) {
                 online: true,
             },
         );
-        messaging::pump(state, account).await;
+        messaging::pump(state, account);
     }
 }
 
@@ -357,7 +357,7 @@ async fn release(state: &AppState, owner: &str) {
         Ok(requeued) => {
             for (account, message) in requeued {
                 messaging::publish_message(state, account, message);
-                messaging::pump(state, account).await;
+                messaging::pump(state, account);
             }
         }
         Err(error) => tracing::error!(%error, "cannot release a host's leases"),

@@ -65,6 +65,8 @@ CREATE INDEX messages_queue ON messages (account_id, status, queue_pos);
 CREATE INDEX messages_changes ON messages (account_id, seq);
 CREATE INDEX messages_leases ON messages (lease_until) WHERE lease_until IS NOT NULL;
 CREATE INDEX messages_queued ON messages (account_id) WHERE status = 'queued';
+-- Summing what is held for queued messages reads only those.
+CREATE INDEX messages_reserved ON messages (account_id) WHERE credits = 'reserved';
 
 CREATE TABLE credit_grants (
     id         BLOB PRIMARY KEY NOT NULL,

@@ -110,6 +110,17 @@ pub struct NewFile {
     pub uploaded_by: Uuid,
 }
 
+/// A host's report about one message of its account.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The hosted account.
+    pub account: AccountRef,
+    /// The message.
+    pub message_id: Uuid,
+    /// What happened.
+    pub report: DeliveryReport,
+}
+
 /// Result of queuing: the message, and whether this call created it (false
 /// when the idempotency key matched an earlier send).
 #[derive(Debug, Clone)]
@@ -123,10 +134,23 @@ pub struct Queued {
 /// The queue and credits storage interface.
 #[async_trait]
 pub trait QueueStore: Send + Sync + 'static {
-    /// Queues a message and reserves its cost, atomically. A repeated
-    /// idempotency key returns the first message; too few credits is
-    /// [`super::Conflict::InsufficientCredits`] and stores nothing.
-    async fn queue_message(&self, new: NewOutgoing, now: DateTime<Utc>) -> StoreResult<Queued>;
+    /// Queues messages and reserves their cost, in one transaction with one
+    /// result per message: each message is queued and paid for entirely or
+    /// not at all. A repeated idempotency key returns the first message; too
+    /// few credits is [`super::Conflict::InsufficientCredits`].
+    async fn queue_messages(
+        &self,
+        batch: Vec<NewOutgoing>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<StoreResult<Queued>>>;
+
+    /// [`QueueStore::queue_messages`] for one message.
+    async fn queue_message(&self, new: NewOutgoing, now: DateTime<Utc>) -> StoreResult<Queued> {
+        self.queue_messages(vec![new], now)
+            .await?
+            .pop()
+            .unwrap_or(Err(super::StoreError::NotFound))
+    }
     /// One message of the account.
     async fn message(&self, account: AccountRef, id: Uuid) -> StoreResult<Option<MessageView>>;
     /// Messages whose last change is after `after` in the account's feed, in change order.
@@ -143,25 +167,26 @@ pub trait QueueStore: Send + Sync + 'static {
         id: Uuid,
         now: DateTime<Utc>,
     ) -> StoreResult<MessageView>;
-    /// Leases the account's next queued message to `owner` (status `sending`),
-    /// unless the account already has a message under lease.
+    /// Leases the account's next queued messages to `owner` (status
+    /// `sending`), in queue order, so that at most `window` are under lease.
     async fn lease_next(
         &self,
         account: AccountRef,
         owner: &str,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-    ) -> StoreResult<Option<MessageView>>;
-    /// Applies a host's report. Reports are idempotent, and `sent` is accepted
-    /// even after the lease lapsed: the host did send it.
-    async fn apply_report(
+        window: i64,
+    ) -> StoreResult<Vec<MessageView>>;
+    /// Applies hosts' reports in one transaction, one result per report.
+    /// Reports are idempotent, and `sent` is accepted even after the lease
+    /// lapsed: the host did send it.
+    async fn apply_reports(
         &self,
-        account: AccountRef,
-        id: Uuid,
-        report: &DeliveryReport,
+        reports: Vec<Report>,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-    ) -> StoreResult<MessageView>;
+    ) -> StoreResult<Vec<StoreResult<MessageView>>>;
+
     /// Puts every message leased to `owner` back in the queue (host gone).
     async fn release_leases(
         &self,

@@ -85,10 +85,10 @@ async fn an_agents_message_reaches_the_host_and_comes_back_sent(backend: Backend
     let live_credits = agent_sidebar
         .wait_for(|frame| match frame {
             chorus_shared::protocol::ServerFrame::Credits {
-                available,
+                available: 9,
                 reserved: 0,
                 ..
-            } => Some(*available),
+            } => Some(9),
             _ => None,
         })
         .await;

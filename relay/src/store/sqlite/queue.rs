@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::SqliteStore;
 use crate::store::queue::{
-    plan_draw, AccountRef, ChatRef, ChatTarget, NewFile, NewOutgoing, QueueStore, Queued,
+    plan_draw, AccountRef, ChatRef, ChatTarget, NewFile, NewOutgoing, QueueStore, Queued, Report,
 };
 use crate::store::rows::{millis, FileRow, GrantRow, LedgerRow, MessageRow, MESSAGE_SELECT};
 use crate::store::{Conflict, StoreError, StoreResult};
@@ -27,13 +27,15 @@ async fn ensure_account(tx: &mut Tx, account: AccountRef) -> StoreResult<()> {
     Ok(())
 }
 
-/// The account's next change-feed position.
+/// The account's next change-feed position, creating
+/// the account on first use, in one statement.
 async fn next_seq(tx: &mut Tx, account: AccountRef) -> StoreResult<i64> {
-    ensure_account(tx, account).await?;
     let seq = sqlx::query_scalar(
-        "UPDATE accounts SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq",
+        "INSERT INTO accounts (id, kind, change_seq) VALUES (?, ?, 1) \
+         ON CONFLICT (id) DO UPDATE SET change_seq = accounts.change_seq + 1 RETURNING change_seq",
     )
     .bind(account.id())
+    .bind(account.kind())
     .fetch_one(&mut **tx)
     .await?;
     Ok(seq)
@@ -239,97 +241,226 @@ fn delivery_rank(status: MessageStatus) -> u8 {
     }
 }
 
-#[async_trait]
-impl QueueStore for SqliteStore {
-    async fn queue_message(&self, new: NewOutgoing, now: DateTime<Utc>) -> StoreResult<Queued> {
-        let account = new.account;
-        let mut tx = self.write.begin().await?;
-        // Taken first: it serialises this account's writes, so a concurrent
-        // retry with the same key waits and then finds this message.
-        let seq = next_seq(&mut tx, account).await?;
-        let earlier: Option<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM messages WHERE account_id = ? AND author_id = ? AND idempotency_key = ?",
-        )
-        .bind(account.id())
-        .bind(new.author_id)
-        .bind(&new.idempotency_key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(id) = earlier {
-            let message = message_in(&mut tx, account, id)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            return Ok(Queued {
-                message,
-                created: false,
-            });
-        }
-        let chat = chat_id(&mut tx, account, &new.chat, now).await?;
-        if let Some(file) = new.attachment_id {
-            let owned: Option<Uuid> =
-                sqlx::query_scalar("SELECT id FROM files WHERE id = ? AND account_id = ?")
-                    .bind(file)
-                    .bind(account.id())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            owned.ok_or(StoreError::NotFound)?;
-        }
-        let cost = new.kind.cost();
-        let takes = match draw(&mut tx, account, cost, now).await? {
-            Ok(takes) => takes,
-            Err(available) => {
-                return Err(StoreError::Conflict(Conflict::InsufficientCredits {
-                    needed: cost,
-                    available,
-                }))
-            }
-        };
-        sqlx::query(
-            "INSERT INTO messages (id, account_id, chat_id, direction, kind, text, attachment_id, \
-             status, author_id, idempotency_key, cost, credits, queue_pos, seq, created_at, updated_at) \
-             VALUES (?, ?, ?, 'outgoing', ?, ?, ?, 'queued', ?, ?, ?, 'reserved', ?, ?, ?, ?)",
-        )
-        .bind(new.id)
-        .bind(account.id())
-        .bind(chat)
-        .bind(new.kind.as_str())
-        .bind(&new.text)
-        .bind(new.attachment_id)
-        .bind(new.author_id)
-        .bind(&new.idempotency_key)
-        .bind(cost)
-        .bind(seq)
-        .bind(seq)
-        .bind(millis(now))
-        .bind(millis(now))
-        .execute(&mut *tx)
-        .await?;
-        for (grant, take) in &takes {
-            sqlx::query("INSERT INTO credit_holds (message_id, grant_id, amount) VALUES (?, ?, ?)")
-                .bind(new.id)
-                .bind(grant)
-                .bind(take)
-                .execute(&mut *tx)
-                .await?;
-        }
-        write_ledger(
-            &mut tx,
-            account,
-            LedgerKind::Reserve,
-            -cost,
-            Some(new.id),
-            None,
-            now,
-        )
-        .await?;
-        let message = message_in(&mut tx, account, new.id)
+/// Queues one message inside the caller's transaction.
+async fn queue_one(tx: &mut Tx, new: NewOutgoing, now: DateTime<Utc>) -> StoreResult<Queued> {
+    let account = new.account;
+    // Taken first: it serialises this account's writes, so a concurrent
+    // retry with the same key waits and then finds this message.
+    let seq = next_seq(tx, account).await?;
+    let earlier: Option<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM messages WHERE account_id = ? AND author_id = ? AND idempotency_key = ?",
+    )
+    .bind(account.id())
+    .bind(new.author_id)
+    .bind(&new.idempotency_key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(id) = earlier {
+        let message = message_in(tx, account, id)
             .await?
             .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(Queued {
+        return Ok(Queued {
             message,
-            created: true,
-        })
+            created: false,
+        });
+    }
+    let chat = chat_id(tx, account, &new.chat, now).await?;
+    if let Some(file) = new.attachment_id {
+        let owned: Option<Uuid> =
+            sqlx::query_scalar("SELECT id FROM files WHERE id = ? AND account_id = ?")
+                .bind(file)
+                .bind(account.id())
+                .fetch_optional(&mut **tx)
+                .await?;
+        owned.ok_or(StoreError::NotFound)?;
+    }
+    let cost = new.kind.cost();
+    let takes = match draw(tx, account, cost, now).await? {
+        Ok(takes) => takes,
+        Err(available) => {
+            return Err(StoreError::Conflict(Conflict::InsufficientCredits {
+                needed: cost,
+                available,
+            }))
+        }
+    };
+    sqlx::query(
+        "INSERT INTO messages (id, account_id, chat_id, direction, kind, text, attachment_id, \
+         status, author_id, idempotency_key, cost, credits, queue_pos, seq, created_at, updated_at) \
+         VALUES (?, ?, ?, 'outgoing', ?, ?, ?, 'queued', ?, ?, ?, 'reserved', ?, ?, ?, ?)",
+    )
+    .bind(new.id)
+    .bind(account.id())
+    .bind(chat)
+    .bind(new.kind.as_str())
+    .bind(&new.text)
+    .bind(new.attachment_id)
+    .bind(new.author_id)
+    .bind(&new.idempotency_key)
+    .bind(cost)
+    .bind(seq)
+    .bind(seq)
+    .bind(millis(now))
+    .bind(millis(now))
+    .execute(&mut **tx)
+    .await?;
+    for (grant, take) in &takes {
+        sqlx::query("INSERT INTO credit_holds (message_id, grant_id, amount) VALUES (?, ?, ?)")
+            .bind(new.id)
+            .bind(grant)
+            .bind(take)
+            .execute(&mut **tx)
+            .await?;
+    }
+    write_ledger(
+        tx,
+        account,
+        LedgerKind::Reserve,
+        -cost,
+        Some(new.id),
+        None,
+        now,
+    )
+    .await?;
+    let message = message_in(tx, account, new.id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(Queued {
+        message,
+        created: true,
+    })
+}
+
+/// Applies one report inside the caller's transaction.
+async fn apply_one(
+    tx: &mut Tx,
+    account: AccountRef,
+    id: Uuid,
+    report: &DeliveryReport,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> StoreResult<MessageView> {
+    let seq = next_seq(tx, account).await?;
+    let message = message_in(tx, account, id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let pending = matches!(
+        message.status,
+        MessageStatus::Queued | MessageStatus::Sending
+    );
+    match report {
+        DeliveryReport::Sending if message.status == MessageStatus::Sending => {
+            sqlx::query("UPDATE messages SET lease_until = ? WHERE id = ?")
+                .bind(millis(lease_until))
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        DeliveryReport::Sent { wa_id } if pending || message.status.is_sent() => {
+            let wa_id = match wa_id {
+                Some(wa_id) if message.wa_id.is_none() => {
+                    let taken: Option<Uuid> = sqlx::query_scalar(
+                        "SELECT id FROM messages WHERE account_id = ? AND wa_id = ?",
+                    )
+                    .bind(account.id())
+                    .bind(wa_id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    taken.is_none().then_some(wa_id.as_str())
+                }
+                _ => None,
+            };
+            let status = if pending {
+                "sent"
+            } else {
+                message.status.as_str()
+            };
+            sqlx::query(
+                "UPDATE messages SET status = ?, wa_id = COALESCE(?, wa_id), lease_owner = NULL, \
+                 lease_until = NULL, credits = 'committed', seq = ?, updated_at = ? WHERE id = ?",
+            )
+            .bind(status)
+            .bind(wa_id)
+            .bind(seq)
+            .bind(millis(now))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("DELETE FROM credit_holds WHERE message_id = ?")
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        DeliveryReport::Delivered | DeliveryReport::Read => {
+            let status = if matches!(report, DeliveryReport::Read) {
+                MessageStatus::Read
+            } else {
+                MessageStatus::Delivered
+            };
+            if message.status.is_sent() && delivery_rank(status) > delivery_rank(message.status) {
+                sqlx::query("UPDATE messages SET status = ?, seq = ?, updated_at = ? WHERE id = ?")
+                    .bind(status.as_str())
+                    .bind(seq)
+                    .bind(millis(now))
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        DeliveryReport::Failed { reason } if pending => {
+            sqlx::query(
+                "UPDATE messages SET status = 'failed', failure_reason = ?, lease_owner = NULL, \
+                 lease_until = NULL, credits = 'released', seq = ?, updated_at = ? WHERE id = ?",
+            )
+            .bind(reason)
+            .bind(seq)
+            .bind(millis(now))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            release_hold(tx, account, &message, now).await?;
+        }
+        // Late or repeated reports change nothing.
+        _ => {}
+    }
+    let message = message_in(tx, account, id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(message)
+}
+
+#[async_trait]
+impl QueueStore for SqliteStore {
+    async fn queue_messages(
+        &self,
+        batch: Vec<NewOutgoing>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<StoreResult<Queued>>> {
+        let mut tx = self.write.begin().await?;
+        // Accounts are locked in id order, so batches cannot deadlock.
+        let mut order: Vec<usize> = (0..batch.len()).collect();
+        order.sort_by_key(|&index| batch[index].account.id());
+        let mut results: Vec<Option<StoreResult<Queued>>> = batch.iter().map(|_| None).collect();
+        let mut batch: Vec<Option<NewOutgoing>> = batch.into_iter().map(Some).collect();
+        for index in order {
+            let Some(new) = batch[index].take() else {
+                continue;
+            };
+            sqlx::query("SAVEPOINT queue_one").execute(&mut *tx).await?;
+            let result = queue_one(&mut tx, new, now).await;
+            let end = if result.is_ok() {
+                "RELEASE SAVEPOINT queue_one"
+            } else {
+                "ROLLBACK TO SAVEPOINT queue_one"
+            };
+            sqlx::query(end).execute(&mut *tx).await?;
+            results[index] = Some(result);
+        }
+        tx.commit().await?;
+        Ok(results
+            .into_iter()
+            .map(|result| result.unwrap_or(Err(StoreError::NotFound)))
+            .collect())
     }
 
     async fn message(&self, account: AccountRef, id: Uuid) -> StoreResult<Option<MessageView>> {
@@ -397,144 +528,86 @@ impl QueueStore for SqliteStore {
         owner: &str,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-    ) -> StoreResult<Option<MessageView>> {
+        window: i64,
+    ) -> StoreResult<Vec<MessageView>> {
         let mut tx = self.write.begin().await?;
-        let busy: Option<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM messages WHERE account_id = ? AND lease_owner IS NOT NULL LIMIT 1",
+        let in_flight: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM messages WHERE account_id = ? AND lease_owner IS NOT NULL",
         )
         .bind(account.id())
-        .fetch_optional(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
-        if busy.is_some() {
-            return Ok(None);
+        let room = window - in_flight;
+        if room <= 0 {
+            return Ok(Vec::new());
         }
-        let next: Option<Uuid> = sqlx::query_scalar(
+        let next: Vec<Uuid> = sqlx::query_scalar(
             "SELECT id FROM messages WHERE account_id = ? AND status = 'queued' \
-             ORDER BY queue_pos LIMIT 1",
+             ORDER BY queue_pos LIMIT ?",
         )
         .bind(account.id())
-        .fetch_optional(&mut *tx)
+        .bind(room)
+        .fetch_all(&mut *tx)
         .await?;
-        let Some(id) = next else {
-            return Ok(None);
-        };
-        let seq = next_seq(&mut tx, account).await?;
-        sqlx::query(
-            "UPDATE messages SET status = 'sending', lease_owner = ?, lease_until = ?, seq = ?, \
-             updated_at = ? WHERE id = ?",
-        )
-        .bind(owner)
-        .bind(millis(lease_until))
-        .bind(seq)
-        .bind(millis(now))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let message = message_in(&mut tx, account, id).await?;
+        let mut leased = Vec::with_capacity(next.len());
+        for id in next {
+            let seq = next_seq(&mut tx, account).await?;
+            sqlx::query(
+                "UPDATE messages SET status = 'sending', lease_owner = ?, lease_until = ?, seq = ?, \
+                 updated_at = ? WHERE id = ?",
+            )
+            .bind(owner)
+            .bind(millis(lease_until))
+            .bind(seq)
+            .bind(millis(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if let Some(message) = message_in(&mut tx, account, id).await? {
+                leased.push(message);
+            }
+        }
         tx.commit().await?;
-        Ok(message)
+        Ok(leased)
     }
 
-    async fn apply_report(
+    async fn apply_reports(
         &self,
-        account: AccountRef,
-        id: Uuid,
-        report: &DeliveryReport,
+        reports: Vec<Report>,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-    ) -> StoreResult<MessageView> {
+    ) -> StoreResult<Vec<StoreResult<MessageView>>> {
         let mut tx = self.write.begin().await?;
-        let seq = next_seq(&mut tx, account).await?;
-        let message = message_in(&mut tx, account, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let pending = matches!(
-            message.status,
-            MessageStatus::Queued | MessageStatus::Sending
-        );
-        match report {
-            DeliveryReport::Sending if message.status == MessageStatus::Sending => {
-                sqlx::query("UPDATE messages SET lease_until = ? WHERE id = ?")
-                    .bind(millis(lease_until))
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            DeliveryReport::Sent { wa_id } if pending || message.status.is_sent() => {
-                let wa_id = match wa_id {
-                    Some(wa_id) if message.wa_id.is_none() => {
-                        let taken: Option<Uuid> = sqlx::query_scalar(
-                            "SELECT id FROM messages WHERE account_id = ? AND wa_id = ?",
-                        )
-                        .bind(account.id())
-                        .bind(wa_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                        taken.is_none().then_some(wa_id.as_str())
-                    }
-                    _ => None,
-                };
-                let status = if pending {
-                    "sent"
-                } else {
-                    message.status.as_str()
-                };
-                sqlx::query(
-                    "UPDATE messages SET status = ?, wa_id = COALESCE(?, wa_id), lease_owner = NULL, \
-                     lease_until = NULL, credits = 'committed', seq = ?, updated_at = ? WHERE id = ?",
-                )
-                .bind(status)
-                .bind(wa_id)
-                .bind(seq)
-                .bind(millis(now))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("DELETE FROM credit_holds WHERE message_id = ?")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            DeliveryReport::Delivered | DeliveryReport::Read => {
-                let status = if matches!(report, DeliveryReport::Read) {
-                    MessageStatus::Read
-                } else {
-                    MessageStatus::Delivered
-                };
-                if message.status.is_sent() && delivery_rank(status) > delivery_rank(message.status)
-                {
-                    sqlx::query(
-                        "UPDATE messages SET status = ?, seq = ?, updated_at = ? WHERE id = ?",
-                    )
-                    .bind(status.as_str())
-                    .bind(seq)
-                    .bind(millis(now))
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-            DeliveryReport::Failed { reason } if pending => {
-                sqlx::query(
-                    "UPDATE messages SET status = 'failed', failure_reason = ?, lease_owner = NULL, \
-                     lease_until = NULL, credits = 'released', seq = ?, updated_at = ? WHERE id = ?",
-                )
-                .bind(reason)
-                .bind(seq)
-                .bind(millis(now))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                release_hold(&mut tx, account, &message, now).await?;
-            }
-            // Late or repeated reports change nothing.
-            _ => {}
+        // Accounts are locked in id order, so batches cannot deadlock.
+        let mut order: Vec<usize> = (0..reports.len()).collect();
+        order.sort_by_key(|&index| reports[index].account.id());
+        let mut results: Vec<Option<StoreResult<MessageView>>> =
+            reports.iter().map(|_| None).collect();
+        for index in order {
+            let report = &reports[index];
+            sqlx::query("SAVEPOINT apply_one").execute(&mut *tx).await?;
+            let result = apply_one(
+                &mut tx,
+                report.account,
+                report.message_id,
+                &report.report,
+                now,
+                lease_until,
+            )
+            .await;
+            let end = if result.is_ok() {
+                "RELEASE SAVEPOINT apply_one"
+            } else {
+                "ROLLBACK TO SAVEPOINT apply_one"
+            };
+            sqlx::query(end).execute(&mut *tx).await?;
+            results[index] = Some(result);
         }
-        let message = message_in(&mut tx, account, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
-        Ok(message)
+        Ok(results
+            .into_iter()
+            .map(|result| result.unwrap_or(Err(StoreError::NotFound)))
+            .collect())
     }
 
     async fn release_leases(
