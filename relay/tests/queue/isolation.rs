@@ -120,10 +120,16 @@ async fn another_organizations_queue_is_out_of_reach(backend: Backend) {
 
     assert!(
         beta_sidebar
-            .quiet_for(std::time::Duration::from_millis(300), |f| matches!(
-                f,
-                ServerFrame::Message { .. } | ServerFrame::Credits { .. }
-            ))
+            .quiet_for(std::time::Duration::from_millis(300), |f| match f {
+                ServerFrame::Message { message } => message.organization_id == Some(alpha.org_id),
+                ServerFrame::Credits {
+                    organization_id, ..
+                }
+                | ServerFrame::Host {
+                    organization_id, ..
+                } => *organization_id == Some(alpha.org_id),
+                _ => false,
+            })
             .await,
         "Beta's sidebar hears nothing of Alpha"
     );
