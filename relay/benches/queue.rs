@@ -24,7 +24,13 @@ use serde_json::json;
 use sqlx::ConnectOptions;
 use tokio_tungstenite::tungstenite::Message;
 
-const AGENTS: usize = 8;
+/// Concurrent agents (`CHORUS_BENCH_AGENTS` overrides).
+fn agent_count() -> usize {
+    std::env::var("CHORUS_BENCH_AGENTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(8)
+}
 const SENDS_PER_AGENT: usize = 150;
 const LATENCY_SENDS_PER_AGENT: usize = 60;
 const BASELINE_ROUNDS: usize = 1000;
@@ -63,7 +69,8 @@ async fn main() {
         ms(percentile(&rtt, 0.5)),
         ms(percentile(&rtt, 0.99))
     );
-    println!("throughput: {AGENTS} agents x {SENDS_PER_AGENT} sends as fast as accepted; latency: {AGENTS} agents x {LATENCY_SENDS_PER_AGENT} sends, each after the host got the previous one; one simulated host reports each message sent at once\n");
+    let agents = agent_count();
+    println!("throughput: {agents} agents x {SENDS_PER_AGENT} sends as fast as accepted; latency: {agents} agents x {LATENCY_SENDS_PER_AGENT} sends, each after the host got the previous one; one simulated host reports each message sent at once\n");
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let figures = run(backend).await;
         let commit = percentile(&figures.insert_commit, 0.5);
@@ -91,7 +98,7 @@ async fn main() {
             ratio(p99)
         );
         println!(
-            "  relay:    send -> host, window {AGENTS}          p50 {}  p99 {}   p99 / (round trip + commit) {:.1}",
+            "  relay:    send -> host, window {agents}          p50 {}  p99 {}   p99 / (round trip + commit) {:.1}",
             ms(wide50),
             ms(wide99),
             ratio(wide99)
@@ -328,7 +335,7 @@ async fn start(backend: Backend, dispatch_window: i64) -> Bench {
         .await
         .expect("grant");
     let mut agents = Vec::new();
-    for n in 0..AGENTS {
+    for n in 0..agent_count() {
         let email = format!("agent{n}@bench.test");
         let token = sign_up(&http, &base, &email).await;
         let invite: serde_json::Value = http
@@ -389,7 +396,7 @@ impl Bench {
     /// Every agent sends as fast as its sends are accepted; returns accepted sends per second.
     async fn saturate(self: &Arc<Self>) -> f64 {
         let started = Instant::now();
-        let senders: Vec<_> = (0..AGENTS)
+        let senders: Vec<_> = (0..agent_count())
             .map(|agent| {
                 let bench = Arc::clone(self);
                 tokio::spawn(async move {
@@ -402,10 +409,10 @@ impl Bench {
         for sender in senders {
             sender.await.expect("sender");
         }
-        let rate = (AGENTS * SENDS_PER_AGENT) as f64 / started.elapsed().as_secs_f64();
+        let rate = (agent_count() * SENDS_PER_AGENT) as f64 / started.elapsed().as_secs_f64();
         // Let the host drain the backlog before the next phase.
         let deadline = Instant::now() + Duration::from_secs(600);
-        while self.received.lock().expect("lock").len() < AGENTS * SENDS_PER_AGENT
+        while self.received.lock().expect("lock").len() < agent_count() * SENDS_PER_AGENT
             && Instant::now() < deadline
         {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -416,7 +423,7 @@ impl Bench {
     /// Every agent sends its next message once the host has its previous one;
     /// returns each message's send-to-host time.
     async fn closed_loop(self: &Arc<Self>) -> Vec<Duration> {
-        let senders: Vec<_> = (0..AGENTS)
+        let senders: Vec<_> = (0..agent_count())
             .map(|agent| {
                 let bench = Arc::clone(self);
                 tokio::spawn(async move {
@@ -466,7 +473,7 @@ async fn run(backend: Backend) -> Figures {
     if let Ok(bench) = Arc::try_unwrap(bench) {
         bench.stop().await;
     }
-    let wide = Arc::new(start(backend, AGENTS as i64).await);
+    let wide = Arc::new(start(backend, agent_count() as i64).await);
     let send_to_host_wide = wide.closed_loop().await;
     if let Ok(wide) = Arc::try_unwrap(wide) {
         wide.stop().await;

@@ -19,7 +19,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::store::{AccountRef, ChatRef, ChatTarget, NewOutgoing, Report, StoreError};
+use crate::store::{AccountRef, ChatRef, ChatTarget, LeaseOffer, NewOutgoing, Report, StoreError};
 use crate::{orgs, phone, AppState};
 
 /// The account behind a profile choice, checked against the caller: "You"
@@ -129,6 +129,12 @@ pub async fn send(
             ))
         }
     };
+    let host = state.hub.host(account);
+    let lease = host.as_ref().map(|(connection, _)| LeaseOffer {
+        owner: lease_owner(state, *connection),
+        until: Utc::now() + state.settings.lease,
+        window: state.settings.dispatch_window,
+    });
     let new = NewOutgoing {
         id: Uuid::now_v7(),
         account,
@@ -138,6 +144,7 @@ pub async fn send(
         text,
         attachment_id: request.attachment_id,
         idempotency_key: key,
+        lease,
     };
     let queued = state
         .sends
@@ -149,9 +156,14 @@ pub async fn send(
             other => other.into(),
         })?;
     if queued.created {
+        let leased = queued.message.status == MessageStatus::Sending;
+        if let (true, Some((connection, outbox))) = (leased, host) {
+            hand_over(state, account, connection, &outbox, &queued.message).await;
+        } else {
+            pump(state, account);
+        }
         publish_message(state, account, queued.message.clone());
         publish_credits(state, account).await;
-        pump(state, account);
     }
     Ok((present(state, account, queued.message), queued.created))
 }
@@ -175,6 +187,37 @@ pub fn send_batcher(
             }
         }
     })
+}
+
+/// Sends a message leased while queuing to the host it was leased to; if
+/// that host has gone meanwhile, its leases go back to the queue.
+async fn hand_over(
+    state: &AppState,
+    account: AccountRef,
+    connection: Uuid,
+    outbox: &crate::hub::Outbox,
+    message: &MessageView,
+) {
+    if state.hub.host(account).map(|(current, _)| current) == Some(connection) {
+        let lease_until = Utc::now() + state.settings.lease;
+        outbox.frame(ServerFrame::Dispatch {
+            message: dispatch_of(message, lease_until),
+        });
+        return;
+    }
+    match state
+        .store
+        .release_leases(&lease_owner(state, connection), Utc::now())
+        .await
+    {
+        Ok(requeued) => {
+            for (account, message) in requeued {
+                publish_message(state, account, message);
+            }
+        }
+        Err(error) => tracing::error!(%error, "cannot release a departed host's lease"),
+    }
+    pump(state, account);
 }
 
 /// The chat for a phone number, read in the profile's country when written

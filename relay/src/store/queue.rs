@@ -78,6 +78,20 @@ pub struct NewOutgoing {
     pub attachment_id: Option<Uuid>,
     /// The client's retry key.
     pub idempotency_key: String,
+    /// Lease it to the number's host in the same transaction, if the host
+    /// has room and nothing older is waiting (saves a commit before dispatch).
+    pub lease: Option<LeaseOffer>,
+}
+
+/// A host ready to take messages.
+#[derive(Debug, Clone)]
+pub struct LeaseOffer {
+    /// The host connection's lease owner name.
+    pub owner: String,
+    /// When the lease lapses.
+    pub until: DateTime<Utc>,
+    /// How many messages the host may hold at once.
+    pub window: i64,
 }
 
 /// A chat named by id, or by WhatsApp id (created if new).

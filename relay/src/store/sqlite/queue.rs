@@ -322,6 +322,31 @@ async fn queue_one(tx: &mut Tx, new: NewOutgoing, now: DateTime<Utc>) -> StoreRe
         now,
     )
     .await?;
+    if let Some(offer) = &new.lease {
+        let in_flight: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM messages WHERE account_id = ? AND lease_owner IS NOT NULL",
+        )
+        .bind(account.id())
+        .fetch_one(&mut **tx)
+        .await?;
+        let older: Option<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE account_id = ? AND status = 'queued' AND id <> ? LIMIT 1",
+        )
+        .bind(account.id())
+        .bind(new.id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if in_flight < offer.window && older.is_none() {
+            sqlx::query(
+                "UPDATE messages SET status = 'sending', lease_owner = ?, lease_until = ? WHERE id = ?",
+            )
+            .bind(&offer.owner)
+            .bind(millis(offer.until))
+            .bind(new.id)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
     let message = message_in(tx, account, new.id)
         .await?
         .ok_or(StoreError::NotFound)?;
