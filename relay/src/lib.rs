@@ -90,6 +90,8 @@ pub struct Settings {
     pub lease: chrono::Duration,
     /// SHA-256 of the operator's admin token; `None` turns the admin API off.
     pub admin_token_hash: Option<Vec<u8>>,
+    /// How often the relay pings each WebSocket and re-checks its session.
+    pub keepalive: Duration,
     /// Messages a host may hold at once. One keeps every queued message
     /// cancellable until the host is ready for it.
     pub dispatch_window: i64,
@@ -110,6 +112,7 @@ impl Default for Settings {
             lease: chrono::Duration::seconds(120),
             admin_token_hash: None,
             dispatch_window: 1,
+            keepalive: Duration::from_secs(chorus_shared::protocol::KEEPALIVE_SECONDS),
         }
     }
 }

@@ -2,9 +2,10 @@
 //!
 //! A connection must say hello (with its session token) first; then each
 //! request gets exactly one reply with its id. A writer task drains the
-//! connection's outbox and sends a keep-alive ping every
-//! [`KEEPALIVE_SECONDS`]; the session is re-checked on each ping, so a
-//! signed-out or expired session loses its connection too.
+//! connection's outbox; a keep-alive ping goes out every
+//! `Settings::keepalive` (20 s by default, within Chrome's 30 s service
+//! worker limit), and the session is re-checked each time, so a signed-out or
+//! expired session loses its connection too.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use chorus_shared::api::User;
 use chorus_shared::error::{ErrorCode, ErrorDetail};
 use chorus_shared::protocol::{
     Ack, ClientFrame, ClientRole, Outcome, Request, ServerFrame, HELLO_TIMEOUT_SECONDS,
-    KEEPALIVE_SECONDS, PROTOCOL_VERSION,
+    PROTOCOL_VERSION,
 };
 use futures_util::stream::SplitStream;
 use futures_util::{SinkExt, StreamExt};
@@ -127,7 +128,7 @@ async fn connection(socket: WebSocket, state: AppState) {
                 let welcome = Ack::Welcome {
                     user_id: peer.user.id,
                     protocol_version: PROTOCOL_VERSION,
-                    keepalive_seconds: KEEPALIVE_SECONDS,
+                    keepalive_seconds: state.settings.keepalive.as_secs().max(1),
                 };
                 outbox.frame(reply(frame.id, Ok(welcome)));
                 peer
@@ -182,7 +183,7 @@ async fn connection(socket: WebSocket, state: AppState) {
         }
     });
 
-    let mut keepalive = tokio::time::interval(Duration::from_secs(KEEPALIVE_SECONDS));
+    let mut keepalive = tokio::time::interval(state.settings.keepalive);
     keepalive.tick().await;
     loop {
         tokio::select! {

@@ -109,3 +109,53 @@ fn an_unusable_database_url_is_a_clear_error() {
         "{text}"
     );
 }
+
+#[test]
+fn credits_are_granted_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let grant = |args: &[&str]| {
+        Command::new(BINARY)
+            .args(["credits", "grant", "--data-dir"])
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .expect("run credits grant")
+    };
+    let unknown = grant(&["--user", "nobody@example.test", "--amount", "10"]);
+    assert!(!unknown.status.success(), "an unknown user is an error");
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("No user"));
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let url = format!("sqlite://{}", dir.path().join("chorus.db").display());
+    runtime.block_on(async {
+        use chorus_relay::store::AccountStore;
+        let store = chorus_relay::store::SqliteStore::open(&url)
+            .await
+            .expect("open");
+        store
+            .create_user(
+                uuid::Uuid::now_v7(),
+                "owner@example.test",
+                "hash",
+                chrono::Utc::now(),
+            )
+            .await
+            .expect("user");
+    });
+    let granted = grant(&[
+        "--user",
+        "owner@example.test",
+        "--amount",
+        "25",
+        "--plan",
+        "monthly",
+    ]);
+    assert!(
+        granted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&granted.stderr)
+    );
+    assert!(String::from_utf8_lossy(&granted.stdout).contains("granted 25 credits (monthly plan)"));
+    let zero = grant(&["--user", "owner@example.test", "--amount", "0"]);
+    assert!(!zero.status.success(), "a grant of nothing is refused");
+}

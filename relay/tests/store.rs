@@ -22,6 +22,7 @@ on_every_backend!(
     an_invite_is_answered_once_under_concurrency,
     the_last_admin_cannot_be_removed,
     sessions_expire_and_data_survives_a_reopen,
+    credits_expiring_first_are_spent_first_and_expired_ones_not_at_all,
 );
 
 async fn user(store: &Arc<dyn Store>, email: &str) -> User {
@@ -223,4 +224,91 @@ async fn futures_join<T: Send + 'static>(
         results.push(task.await.expect("task"));
     }
     results
+}
+
+async fn credits_expiring_first_are_spent_first_and_expired_ones_not_at_all(backend: Backend) {
+    use chorus_relay::store::{AccountRef, ChatRef, ChatTarget, NewOutgoing};
+    use chorus_shared::message::MessageKind;
+    use chorus_shared::queue::CreditPlan;
+
+    let db = TestDb::new(backend).await;
+    let owner = user(&db.store, "owner@x.test").await;
+    let account = AccountRef::Personal(owner.id);
+    let now = Utc::now();
+    let grant = |plan, amount, expires: chrono::Duration| {
+        db.store.grant_credits(
+            account,
+            Uuid::now_v7(),
+            plan,
+            amount,
+            now - chrono::Duration::days(40),
+            now + expires,
+        )
+    };
+    grant(CreditPlan::Monthly, 50, chrono::Duration::days(-1))
+        .await
+        .expect("expired grant");
+    let volume = grant(CreditPlan::Volume, 10, chrono::Duration::days(80))
+        .await
+        .expect("volume");
+    let monthly = grant(CreditPlan::Monthly, 3, chrono::Duration::days(5))
+        .await
+        .expect("monthly");
+
+    let credits = db.store.credits(account, now, 10).await.expect("credits");
+    assert_eq!(credits.available, 13, "the expired grant does not count");
+    assert_eq!(
+        credits.grants.iter().map(|g| g.id).collect::<Vec<_>>(),
+        [monthly.id, volume.id]
+    );
+
+    let send = |key: &str, kind| NewOutgoing {
+        id: Uuid::now_v7(),
+        account,
+        author_id: owner.id,
+        chat: ChatRef::Target(ChatTarget {
+            wa_id: "447400123456@c.us".into(),
+            phone: None,
+            name: None,
+        }),
+        kind,
+        text: Some("hi".into()),
+        attachment_id: None,
+        idempotency_key: key.into(),
+        lease: None,
+    };
+    db.store
+        .queue_message(send("a", MessageKind::Video), now)
+        .await
+        .expect("queued");
+    let credits = db.store.credits(account, now, 10).await.expect("credits");
+    let remaining: Vec<i64> = credits.grants.iter().map(|g| g.remaining).collect();
+    assert_eq!(
+        remaining,
+        [9],
+        "the monthly grant (expiring first) was used up first, then 1 of the volume plan"
+    );
+    assert_eq!((credits.available, credits.reserved), (9, 4));
+
+    for key in ["b", "c"] {
+        let paid = db
+            .store
+            .queue_message(send(key, MessageKind::Video), now)
+            .await;
+        assert!(paid.is_ok(), "9, then 5, pay for a video");
+    }
+    let refused = db
+        .store
+        .queue_message(send("d", MessageKind::Video), now)
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(StoreError::Conflict(Conflict::InsufficientCredits {
+                needed: 4,
+                available: 1
+            }))
+        ),
+        "{refused:?}"
+    );
 }

@@ -183,3 +183,42 @@ async fn incoming_messages_are_stored_once_shown_live_and_charged(backend: Backe
         "all stored"
     );
 }
+
+mod keepalive {
+    use chorus_relay::Settings;
+    use chorus_shared::error::ErrorCode;
+    use chorus_shared::protocol::ServerFrame;
+
+    use crate::common::ws::WsClient;
+    use crate::common::{Backend, TestRelay};
+
+    /// Pings keep the connection (and an extension's service worker) alive;
+    /// signing out ends live connections at the next check.
+    async fn pings_flow_and_a_signed_out_session_is_disconnected(backend: Backend) {
+        let settings = Settings {
+            keepalive: std::time::Duration::from_millis(200),
+            ..Settings::default()
+        };
+        let relay = TestRelay::start_with(backend, settings).await;
+        let token = relay.agent("pinged@example.test").await;
+        let mut sidebar = WsClient::sidebar(&relay.ws_url(), &token).await;
+        for _ in 0..2 {
+            sidebar
+                .wait_for(|frame| matches!(frame, ServerFrame::Ping).then_some(()))
+                .await;
+        }
+        let (status, _) = relay
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/signout",
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(status, 204);
+        let reason = sidebar.closed().await.expect("told why");
+        assert_eq!(reason.code, ErrorCode::Unauthenticated);
+    }
+
+    crate::on_every_backend!(pings_flow_and_a_signed_out_session_is_disconnected);
+}
