@@ -14,7 +14,7 @@ use crate::store::queue::{
     plan_draw, AccountRef, ChatRef, ChatTarget, NewFile, NewOutgoing, QueueStore, Queued, Report,
 };
 use crate::store::rows::{millis, FileRow, GrantRow, LedgerRow, MessageRow, MESSAGE_SELECT};
-use crate::store::{Conflict, StoreError, StoreResult};
+use crate::store::{in_savepoints, Conflict, StoreError, StoreResult};
 
 type Tx = Transaction<'static, Sqlite>;
 
@@ -462,30 +462,14 @@ impl QueueStore for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<StoreResult<Queued>>> {
         let mut tx = self.write.begin().await?;
-        // Accounts are locked in id order, so batches cannot deadlock.
-        let mut order: Vec<usize> = (0..batch.len()).collect();
-        order.sort_by_key(|&index| batch[index].account.id());
-        let mut results: Vec<Option<StoreResult<Queued>>> = batch.iter().map(|_| None).collect();
-        let mut batch: Vec<Option<NewOutgoing>> = batch.into_iter().map(Some).collect();
-        for index in order {
-            let Some(new) = batch[index].take() else {
-                continue;
-            };
-            sqlx::query("SAVEPOINT queue_one").execute(&mut *tx).await?;
-            let result = queue_one(&mut tx, new, now).await;
-            let end = if result.is_ok() {
-                "RELEASE SAVEPOINT queue_one"
-            } else {
-                "ROLLBACK TO SAVEPOINT queue_one"
-            };
-            sqlx::query(end).execute(&mut *tx).await?;
-            results[index] = Some(result);
-        }
+        let results = in_savepoints!(
+            tx,
+            batch,
+            |new| new.account.id(),
+            queue_one(&mut tx, new, now).await
+        );
         tx.commit().await?;
-        Ok(results
-            .into_iter()
-            .map(|result| result.unwrap_or(Err(StoreError::NotFound)))
-            .collect())
+        Ok(results)
     }
 
     async fn message(&self, account: AccountRef, id: Uuid) -> StoreResult<Option<MessageView>> {
@@ -603,15 +587,11 @@ impl QueueStore for SqliteStore {
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Vec<StoreResult<MessageView>>> {
         let mut tx = self.write.begin().await?;
-        // Accounts are locked in id order, so batches cannot deadlock.
-        let mut order: Vec<usize> = (0..reports.len()).collect();
-        order.sort_by_key(|&index| reports[index].account.id());
-        let mut results: Vec<Option<StoreResult<MessageView>>> =
-            reports.iter().map(|_| None).collect();
-        for index in order {
-            let report = &reports[index];
-            sqlx::query("SAVEPOINT apply_one").execute(&mut *tx).await?;
-            let result = apply_one(
+        let results = in_savepoints!(
+            tx,
+            reports,
+            |report| report.account.id(),
+            apply_one(
                 &mut tx,
                 report.account,
                 report.message_id,
@@ -619,20 +599,10 @@ impl QueueStore for SqliteStore {
                 now,
                 lease_until,
             )
-            .await;
-            let end = if result.is_ok() {
-                "RELEASE SAVEPOINT apply_one"
-            } else {
-                "ROLLBACK TO SAVEPOINT apply_one"
-            };
-            sqlx::query(end).execute(&mut *tx).await?;
-            results[index] = Some(result);
-        }
+            .await
+        );
         tx.commit().await?;
-        Ok(results
-            .into_iter()
-            .map(|result| result.unwrap_or(Err(StoreError::NotFound)))
-            .collect())
+        Ok(results)
     }
 
     async fn release_leases(
