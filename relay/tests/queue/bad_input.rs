@@ -5,7 +5,7 @@ use chorus_shared::protocol::{ClientRole, DeliveryReport, Request};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::team;
+use super::{team, upload};
 use crate::common::ws::WsClient;
 use crate::common::{error_code, Backend, TestRelay};
 use crate::on_every_backend;
@@ -14,24 +14,6 @@ on_every_backend!(
     bad_sends_are_refused_clearly,
     bad_frames_are_answered_not_dropped
 );
-
-async fn upload(
-    relay: &TestRelay,
-    token: &str,
-    org: &str,
-    bytes: Vec<u8>,
-) -> (u16, serde_json::Value) {
-    let response = relay
-        .http
-        .post(relay.url(&format!("/api/v1/files?organization_id={org}&name=x")))
-        .bearer_auth(token)
-        .body(bytes)
-        .send()
-        .await
-        .expect("upload");
-    let status = response.status().as_u16();
-    (status, response.json().await.expect("JSON answer"))
-}
 
 async fn bad_sends_are_refused_clearly(backend: Backend) {
     let relay = TestRelay::start(backend).await;

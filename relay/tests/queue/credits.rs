@@ -4,7 +4,7 @@
 use chorus_shared::protocol::DeliveryReport;
 use serde_json::json;
 
-use super::{balance, id_of, send_text, team};
+use super::{balance, id_of, send_text, team, upload};
 use crate::common::ws::WsClient;
 use crate::common::{error_code, grant, Backend, TestRelay};
 use crate::on_every_backend;
@@ -116,18 +116,13 @@ async fn concurrent_senders_never_overdraw(backend: Backend) {
 async fn a_send_without_enough_credits_is_refused_and_stores_nothing(backend: Backend) {
     let relay = TestRelay::start(backend).await;
     let team = team(&relay, "acme.test", 2).await;
-    let pdf = b"%PDF-1.4\n%%EOF\n".to_vec();
-    let file: serde_json::Value = relay
-        .http
-        .post(relay.url(&format!("/api/v1/files?organization_id={}", team.org)))
-        .bearer_auth(&team.agent)
-        .body(pdf)
-        .send()
-        .await
-        .expect("upload")
-        .json()
-        .await
-        .expect("json");
+    let (_, file) = upload(
+        &relay,
+        &team.agent,
+        &team.org,
+        b"%PDF-1.4\n%%EOF\n".to_vec(),
+    )
+    .await;
     let (status, body) = relay
         .post(
             "/api/v1/messages",

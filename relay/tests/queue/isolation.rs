@@ -3,7 +3,7 @@
 use chorus_shared::protocol::{DeliveryReport, Request, ServerFrame};
 use serde_json::json;
 
-use super::{id_of, send_text, team};
+use super::{id_of, send_text, team, upload};
 use crate::common::ws::WsClient;
 use crate::common::{error_code, Backend, TestRelay};
 use crate::on_every_backend;
@@ -28,17 +28,13 @@ async fn another_organizations_queue_is_out_of_reach(backend: Backend) {
     .await;
     let message_id = id_of(&message);
     let chat_id = message["chat_id"].as_str().expect("chat").to_owned();
-    let file: serde_json::Value = relay
-        .http
-        .post(relay.url(&format!("/api/v1/files?organization_id={}", alpha.org)))
-        .bearer_auth(&alpha.agent)
-        .body(b"%PDF-1.4\n%%EOF\n".to_vec())
-        .send()
-        .await
-        .expect("upload")
-        .json()
-        .await
-        .expect("json");
+    let (_, file) = upload(
+        &relay,
+        &alpha.agent,
+        &alpha.org,
+        b"%PDF-1.4\n%%EOF\n".to_vec(),
+    )
+    .await;
     let file_id = file["id"].as_str().expect("file id").to_owned();
 
     for (path, body) in [

@@ -82,3 +82,22 @@ pub(crate) async fn balance(relay: &TestRelay, token: &str, org: Option<&str>) -
         body["reserved"].as_i64().expect("reserved"),
     )
 }
+
+/// Uploads bytes as a file of an organization; returns status and body.
+pub(crate) async fn upload(
+    relay: &TestRelay,
+    token: &str,
+    org: &str,
+    bytes: Vec<u8>,
+) -> (u16, serde_json::Value) {
+    let response = relay
+        .http
+        .post(relay.url(&format!("/api/v1/files?organization_id={org}&name=x")))
+        .bearer_auth(token)
+        .body(bytes)
+        .send()
+        .await
+        .expect("upload");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON answer"))
+}
