@@ -12,9 +12,10 @@
 //! - [`app`]: the router, assembled from one router per module:
 //!   [`accounts`], [`profiles`], [`orgs`], [`invites`], [`messages`],
 //!   [`files`], [`credits`], [`ws`], [`health`].
-//! - [`messaging`]: queuing, dispatch to hosts, reports, incoming capture and
-//!   the live events they cause, shared by REST and WebSocket; [`hub`] holds
-//!   the live connections.
+//! - [`messaging`]: queuing, reports, incoming capture and the live events
+//!   they cause, shared by REST and WebSocket; [`dispatch`] hands queued
+//!   messages to hosts; [`hub`] holds the live connections; [`batcher`] gives
+//!   concurrent writes one commit.
 //! - [`blobs`], [`filetype`]: attachment bytes on disk, and their kind from
 //!   their bytes.
 //! - [`store`]: the [`store::Store`] trait and its SQLite and PostgreSQL
@@ -30,6 +31,7 @@ pub mod batcher;
 pub mod blobs;
 pub mod config;
 pub mod credits;
+pub mod dispatch;
 pub mod error;
 pub mod extract;
 pub mod files;
@@ -68,9 +70,9 @@ use uuid::Uuid;
 
 use crate::batcher::Batcher;
 use crate::blobs::BlobStore;
+use crate::dispatch::Coalescer;
 use crate::error::ApiError;
 use crate::hub::Hub;
-use crate::messaging::Coalescer;
 use crate::rate_limit::{AuthLimits, Limit};
 use crate::store::Store;
 use crate::store::{NewOutgoing, Queued, Report, StoreError};
@@ -243,7 +245,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
-    let sweeper = tokio::spawn(messaging::sweep_forever(state.clone()));
+    let sweeper = tokio::spawn(dispatch::sweep_forever(state.clone()));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     // Small WebSocket frames go out at once instead of waiting on Nagle's
     // algorithm for the previous frame's acknowledgement (up to 40 ms).

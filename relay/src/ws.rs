@@ -27,10 +27,10 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::hub::{HostRefused, Outbound, Outbox};
-use crate::messaging;
 use crate::session::token_hash;
 use crate::store::AccountRef;
 use crate::AppState;
+use crate::{dispatch, messaging};
 
 /// The WebSocket route under `/api/v1`.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -296,7 +296,7 @@ async fn greet(state: &AppState, request: Request, outbox: &Outbox) -> Result<Pe
             }
             match state.hub.add_host(account, id, user.id, outbox.clone(), take_over) {
                 Ok(Some(previous)) => {
-                    release(state, &messaging::lease_owner(state, previous)).await;
+                    release(state, &dispatch::lease_owner(state, previous)).await;
                 }
                 Ok(None) => {}
                 Err(HostRefused::AlreadyHosted) => {
@@ -328,7 +328,7 @@ async fn after_hello(state: &AppState, peer: &Peer) {
                 online: true,
             },
         );
-        messaging::pump(state, account);
+        dispatch::pump(state, account);
     }
 }
 
@@ -338,7 +338,7 @@ async fn goodbye(state: &AppState, peer: &Peer) {
         Role::Sidebar => state.hub.remove_sidebar(peer.id),
         Role::Host(account) => {
             let was_host = state.hub.remove_host(account, peer.id);
-            release(state, &messaging::lease_owner(state, peer.id)).await;
+            release(state, &dispatch::lease_owner(state, peer.id)).await;
             if was_host {
                 tracing::info!(account = %account.id(), "host offline");
                 state.hub.to_sidebars(
@@ -358,7 +358,7 @@ async fn release(state: &AppState, owner: &str) {
         Ok(requeued) => {
             for (account, message) in requeued {
                 messaging::publish_message(state, account, message);
-                messaging::pump(state, account);
+                dispatch::pump(state, account);
             }
         }
         Err(error) => tracing::error!(%error, "cannot release a host's leases"),
