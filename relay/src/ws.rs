@@ -41,8 +41,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/ws", tag = "live",
     responses((status = 101, description = "switching to the WebSocket protocol")))]
 async fn upgrade(State(state): State<AppState>, socket: WebSocketUpgrade) -> Response {
-    socket.on_upgrade(move |socket| connection(socket, state))
+    // Frames are small JSON; attachments travel over HTTP. A larger frame
+    // ends the connection instead of being buffered.
+    socket
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| connection(socket, state))
 }
+
+/// Largest WebSocket message the relay reads.
+pub const MAX_FRAME_BYTES: usize = 256 * 1024;
 
 /// What the connection is, once it said hello.
 #[derive(Clone)]

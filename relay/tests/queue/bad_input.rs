@@ -143,4 +143,17 @@ async fn bad_frames_are_answered_not_dropped(backend: Backend) {
         })
         .await;
     assert!(send.is_ok(), "sidebars can send over the socket: {send:?}");
+
+    let mut flooder = WsClient::sidebar(&relay.ws_url(), &team.agent).await;
+    let huge = format!(
+        r#"{{"id": 7, "type": "ping", "pad": "{}"}}"#,
+        "x".repeat(1024 * 1024)
+    );
+    flooder.send_text(&huge).await;
+    flooder.closed().await;
+    let pong = sidebar.request(Request::Ping).await;
+    assert!(
+        pong.is_ok(),
+        "other connections are unaffected by an oversized frame"
+    );
 }
