@@ -94,6 +94,8 @@ pub struct Settings {
     pub admin_token_hash: Option<Vec<u8>>,
     /// How often the relay pings each WebSocket and re-checks its session.
     pub keepalive: Duration,
+    /// How long a new WebSocket may take to say hello before it is closed.
+    pub hello_timeout: Duration,
     /// Messages a host may hold at once. One keeps every queued message
     /// cancellable until the host is ready for it.
     pub dispatch_window: i64,
@@ -115,6 +117,7 @@ impl Default for Settings {
             admin_token_hash: None,
             dispatch_window: 1,
             keepalive: Duration::from_secs(chorus_shared::protocol::KEEPALIVE_SECONDS),
+            hello_timeout: Duration::from_secs(chorus_shared::protocol::HELLO_TIMEOUT_SECONDS),
         }
     }
 }

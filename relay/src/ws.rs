@@ -16,8 +16,7 @@ use axum::response::Response;
 use chorus_shared::api::User;
 use chorus_shared::error::{ErrorCode, ErrorDetail};
 use chorus_shared::protocol::{
-    Ack, ClientFrame, ClientRole, Outcome, Request, ServerFrame, HELLO_TIMEOUT_SECONDS,
-    PROTOCOL_VERSION,
+    Ack, ClientFrame, ClientRole, Outcome, Request, ServerFrame, PROTOCOL_VERSION,
 };
 use futures_util::stream::SplitStream;
 use futures_util::{SinkExt, StreamExt};
@@ -124,11 +123,7 @@ fn parse_frame(text: &str) -> Result<ClientFrame, (u64, ApiError)> {
 
 async fn connection(socket: WebSocket, state: AppState) {
     let (mut sink, mut stream) = socket.split();
-    let hello = tokio::time::timeout(
-        Duration::from_secs(HELLO_TIMEOUT_SECONDS),
-        next_frame(&mut stream),
-    )
-    .await;
+    let hello = tokio::time::timeout(state.settings.hello_timeout, next_frame(&mut stream)).await;
     let (outbox, mut outbound, stuck) = Outbox::new();
     let peer = match hello {
         Ok(Some(Ok(frame))) => match greet(&state, frame.request, &outbox).await {

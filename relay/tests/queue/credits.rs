@@ -171,6 +171,25 @@ async fn cancel_and_failure_release_the_reservation(backend: Backend) {
     .await;
     assert_eq!(balance(&relay, &team.agent, Some(&team.org)).await, (3, 2));
 
+    let (_, third) = send_text(
+        &relay,
+        &team.agent,
+        Some(&team.org),
+        "+44 7400 123456",
+        "c",
+        "c",
+    )
+    .await;
+    let mut sidebar = WsClient::sidebar(&relay.ws_url(), &team.agent).await;
+    let over_socket = sidebar
+        .request(chorus_shared::protocol::Request::Cancel {
+            message_id: id_of(&third),
+        })
+        .await;
+    let Ok(chorus_shared::protocol::Ack::Message { message }) = over_socket else {
+        panic!("cancelled over the socket: {over_socket:?}");
+    };
+    assert_eq!(message.status.as_str(), "cancelled");
     let cancel = format!(
         "/api/v1/messages/{}/cancel?organization_id={}",
         id_of(&second),

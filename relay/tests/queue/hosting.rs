@@ -220,5 +220,38 @@ mod keepalive {
         assert_eq!(reason.code, ErrorCode::Unauthenticated);
     }
 
-    crate::on_every_backend!(pings_flow_and_a_signed_out_session_is_disconnected);
+    /// A connection that never says hello is closed with the reason.
+    async fn a_silent_connection_is_closed(backend: Backend) {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+
+        let settings = Settings {
+            hello_timeout: std::time::Duration::from_millis(200),
+            ..Settings::default()
+        };
+        let relay = TestRelay::start_with(backend, settings).await;
+        let (mut socket, _) = tokio_tungstenite::connect_async(relay.ws_url())
+            .await
+            .expect("connects");
+        let mut refusal = None;
+        while let Ok(Some(Ok(message))) =
+            tokio::time::timeout(std::time::Duration::from_secs(10), socket.next()).await
+        {
+            match message {
+                Message::Text(text) => refusal = Some(text.to_string()),
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+        let refusal = refusal.expect("a reply before closing");
+        assert!(
+            refusal.contains("unauthenticated") && refusal.contains("hello"),
+            "{refusal}"
+        );
+    }
+
+    crate::on_every_backend!(
+        pings_flow_and_a_signed_out_session_is_disconnected,
+        a_silent_connection_is_closed,
+    );
 }
