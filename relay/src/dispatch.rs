@@ -18,15 +18,16 @@ use crate::AppState;
 
 /// Sends a message leased while queuing to the host it was leased to; if
 /// that host has gone meanwhile, its leases go back to the queue.
+/// `lease` is the host connection and the lease's end, as stored.
 pub(crate) async fn hand_over(
     state: &AppState,
     account: AccountRef,
-    connection: Uuid,
+    lease: (Uuid, chrono::DateTime<Utc>),
     outbox: &crate::hub::Outbox,
     message: &MessageView,
 ) {
+    let (connection, lease_until) = lease;
     if state.hub.host(account).map(|(current, _)| current) == Some(connection) {
-        let lease_until = Utc::now() + state.settings.lease;
         outbox.frame(ServerFrame::Dispatch {
             message: dispatch_of(message, lease_until),
         });

@@ -113,11 +113,6 @@ impl ApiError {
             retry_after_seconds: self.retry_after_seconds,
         }
     }
-
-    /// The machine-readable code (for tests and logs).
-    pub fn code(&self) -> ErrorCode {
-        self.code
-    }
 }
 
 impl From<StoreError> for ApiError {

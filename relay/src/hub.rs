@@ -70,7 +70,6 @@ impl Outbox {
 
 struct Host {
     connection: Uuid,
-    user_id: Uuid,
     outbox: Outbox,
 }
 
@@ -123,7 +122,6 @@ impl Hub {
         &self,
         account: AccountRef,
         connection: Uuid,
-        user_id: Uuid,
         outbox: Outbox,
         take_over: bool,
     ) -> Result<Option<Uuid>, HostRefused> {
@@ -141,14 +139,9 @@ impl Hub {
             }
             None => None,
         };
-        connections.hosts.insert(
-            account,
-            Host {
-                connection,
-                user_id,
-                outbox,
-            },
-        );
+        connections
+            .hosts
+            .insert(account, Host { connection, outbox });
         Ok(replaced)
     }
 
@@ -176,11 +169,6 @@ impl Hub {
     /// Whether a host is live for `account`.
     pub fn host_online(&self, account: AccountRef) -> bool {
         self.lock().hosts.contains_key(&account)
-    }
-
-    /// The user hosting `account`, if any.
-    pub fn host_user(&self, account: AccountRef) -> Option<Uuid> {
-        self.lock().hosts.get(&account).map(|host| host.user_id)
     }
 
     /// Accounts hosted on this relay.

@@ -75,8 +75,7 @@ use crate::error::ApiError;
 use crate::hub::Hub;
 use crate::rate_limit::{AuthLimits, Limit};
 use crate::store::Store;
-use crate::store::{NewOutgoing, Queued, Report, StoreError};
-use chorus_shared::queue::MessageView;
+use crate::store::{Applied, NewOutgoing, Queued, Report, StoreError};
 
 /// Tunables that tests and operators may change.
 #[derive(Debug, Clone)]
@@ -140,7 +139,7 @@ pub struct AppState {
     /// Group commit for sends.
     pub sends: Batcher<NewOutgoing, Result<Queued, StoreError>>,
     /// Group commit for hosts' reports.
-    pub reports: Batcher<Report, Result<MessageView, StoreError>>,
+    pub reports: Batcher<Report, Result<Applied, StoreError>>,
     /// Coalesced dispatch passes.
     pub pumps: Arc<Coalescer>,
     /// Coalesced balance pushes.

@@ -15,7 +15,9 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::store::{AccountRef, ChatRef, ChatTarget, LeaseOffer, NewOutgoing, Report, StoreError};
+use crate::store::{
+    AccountRef, Applied, ChatRef, ChatTarget, LeaseOffer, NewOutgoing, Report, StoreError,
+};
 use crate::{dispatch, orgs, phone, AppState};
 
 /// The account behind a profile choice, checked against the caller: "You"
@@ -126,7 +128,7 @@ pub async fn send(
         }
     };
     let host = state.hub.host(account);
-    let lease = host.as_ref().map(|(connection, _)| LeaseOffer {
+    let offer = host.as_ref().map(|(connection, _)| LeaseOffer {
         owner: dispatch::lease_owner(state, *connection),
         until: Utc::now() + state.settings.lease,
         window: state.settings.dispatch_window,
@@ -140,7 +142,7 @@ pub async fn send(
         text,
         attachment_id: request.attachment_id,
         idempotency_key: key,
-        lease,
+        lease: offer.clone(),
     };
     let queued = state
         .sends
@@ -153,8 +155,9 @@ pub async fn send(
         })?;
     if queued.created {
         let leased = queued.message.status == MessageStatus::Sending;
-        if let (true, Some((connection, outbox))) = (leased, host) {
-            dispatch::hand_over(state, account, connection, &outbox, &queued.message).await;
+        if let (true, Some((connection, outbox)), Some(offer)) = (leased, host, offer) {
+            let lease = (connection, offer.until);
+            dispatch::hand_over(state, account, lease, &outbox, &queued.message).await;
         } else {
             dispatch::pump(state, account);
         }
@@ -268,13 +271,12 @@ pub async fn report(
     message_id: Uuid,
     report: &DeliveryReport,
 ) -> Result<MessageView, ApiError> {
-    let before = state.store.message(account, message_id).await?;
     let request = Report {
         account,
         message_id,
         report: report.clone(),
     };
-    let message = state
+    let Applied { message, changed } = state
         .reports
         .call(request)
         .await
@@ -283,9 +285,6 @@ pub async fn report(
             StoreError::NotFound => ApiError::not_found("message"),
             other => other.into(),
         })?;
-    let changed = before
-        .as_ref()
-        .is_none_or(|b| b.status != message.status || b.wa_id != message.wa_id);
     if changed {
         publish_message(state, account, message.clone());
     }
@@ -305,7 +304,7 @@ pub async fn report(
 pub fn report_batcher(
     store: std::sync::Arc<dyn crate::store::Store>,
     lease: chrono::Duration,
-) -> crate::batcher::Batcher<Report, Result<MessageView, StoreError>> {
+) -> crate::batcher::Batcher<Report, Result<Applied, StoreError>> {
     crate::batcher::Batcher::spawn(256, move |batch: Vec<Report>| {
         let store = std::sync::Arc::clone(&store);
         async move {

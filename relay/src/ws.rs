@@ -297,7 +297,7 @@ async fn greet(state: &AppState, request: Request, outbox: &Outbox) -> Result<Pe
                     "Only an admin of the organization can host its number.",
                 ));
             }
-            match state.hub.add_host(account, id, user.id, outbox.clone(), take_over) {
+            match state.hub.add_host(account, id, outbox.clone(), take_over) {
                 Ok(Some(previous)) => {
                     release(state, &dispatch::lease_owner(state, previous)).await;
                 }

@@ -135,6 +135,16 @@ pub struct Report {
     pub report: DeliveryReport,
 }
 
+/// A report's effect: the message after it, and whether the report changed
+/// its status or WhatsApp id (repeated and late reports change nothing).
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The message now.
+    pub message: MessageView,
+    /// False when the report was already known or came too late to matter.
+    pub changed: bool,
+}
+
 /// Result of queuing: the message, and whether this call created it (false
 /// when the idempotency key matched an earlier send).
 #[derive(Debug, Clone)]
@@ -199,7 +209,7 @@ pub trait QueueStore: Send + Sync + 'static {
         reports: Vec<Report>,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-    ) -> StoreResult<Vec<StoreResult<MessageView>>>;
+    ) -> StoreResult<Vec<StoreResult<Applied>>>;
 
     /// Puts every message leased to `owner` back in the queue (host gone).
     async fn release_leases(

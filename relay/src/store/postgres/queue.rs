@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use super::PgStore;
 use crate::store::queue::{
-    plan_draw, AccountRef, ChatRef, ChatTarget, NewFile, NewOutgoing, QueueStore, Queued, Report,
+    plan_draw, AccountRef, Applied, ChatRef, ChatTarget, NewFile, NewOutgoing, QueueStore, Queued,
+    Report,
 };
 use crate::store::rows::{millis, FileRow, GrantRow, LedgerRow, MessageRow, MESSAGE_SELECT};
 use crate::store::{in_savepoints, Conflict, StoreError, StoreResult};
@@ -375,7 +376,7 @@ async fn apply_one(
     report: &DeliveryReport,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
-) -> StoreResult<MessageView> {
+) -> StoreResult<Applied> {
     let seq = next_seq(tx, account).await?;
     let message = message_in(tx, account, id)
         .await?
@@ -461,10 +462,14 @@ async fn apply_one(
         // Late or repeated reports change nothing.
         _ => {}
     }
-    let message = message_in(tx, account, id)
+    let after = message_in(tx, account, id)
         .await?
         .ok_or(StoreError::NotFound)?;
-    Ok(message)
+    let changed = after.status != message.status || after.wa_id != message.wa_id;
+    Ok(Applied {
+        message: after,
+        changed,
+    })
 }
 
 #[async_trait]
@@ -599,7 +604,7 @@ impl QueueStore for PgStore {
         reports: Vec<Report>,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-    ) -> StoreResult<Vec<StoreResult<MessageView>>> {
+    ) -> StoreResult<Vec<StoreResult<Applied>>> {
         let mut tx = self.pool.begin().await?;
         let results = in_savepoints!(
             tx,

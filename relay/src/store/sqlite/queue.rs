@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use super::SqliteStore;
 use crate::store::queue::{
-    plan_draw, AccountRef, ChatRef, ChatTarget, NewFile, NewOutgoing, QueueStore, Queued, Report,
+    plan_draw, AccountRef, Applied, ChatRef, ChatTarget, NewFile, NewOutgoing, QueueStore, Queued,
+    Report,
 };
 use crate::store::rows::{millis, FileRow, GrantRow, LedgerRow, MessageRow, MESSAGE_SELECT};
 use crate::store::{in_savepoints, Conflict, StoreError, StoreResult};
@@ -364,7 +365,7 @@ async fn apply_one(
     report: &DeliveryReport,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
-) -> StoreResult<MessageView> {
+) -> StoreResult<Applied> {
     let seq = next_seq(tx, account).await?;
     let message = message_in(tx, account, id)
         .await?
@@ -448,10 +449,14 @@ async fn apply_one(
         // Late or repeated reports change nothing.
         _ => {}
     }
-    let message = message_in(tx, account, id)
+    let after = message_in(tx, account, id)
         .await?
         .ok_or(StoreError::NotFound)?;
-    Ok(message)
+    let changed = after.status != message.status || after.wa_id != message.wa_id;
+    Ok(Applied {
+        message: after,
+        changed,
+    })
 }
 
 #[async_trait]
@@ -585,7 +590,7 @@ impl QueueStore for SqliteStore {
         reports: Vec<Report>,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-    ) -> StoreResult<Vec<StoreResult<MessageView>>> {
+    ) -> StoreResult<Vec<StoreResult<Applied>>> {
         let mut tx = self.write.begin().await?;
         let results = in_savepoints!(
             tx,
