@@ -17,7 +17,7 @@ pub(crate) fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
-fn time(millis: i64) -> DateTime<Utc> {
+pub(crate) fn time(millis: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(millis).unwrap_or_default()
 }
 
@@ -238,6 +238,33 @@ impl From<MessageRow> for MessageView {
             updated_at: time(row.updated_at),
         }
     }
+}
+
+/// [`MESSAGE_SELECT`]'s columns plus `m.idempotency_key`, for finding retries.
+#[derive(sqlx::FromRow)]
+pub(crate) struct KeyedMessageRow {
+    #[sqlx(flatten)]
+    pub(crate) message: MessageRow,
+    pub(crate) idempotency_key: String,
+}
+
+impl KeyedMessageRow {
+    /// The key as the unique index sees it: account, author, key.
+    pub(crate) fn key(&self) -> (Uuid, Uuid, String) {
+        (
+            self.message.account_id,
+            self.message.author_id.unwrap_or_default(),
+            self.idempotency_key.clone(),
+        )
+    }
+}
+
+/// [`FileRow`]'s columns plus `account_id`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct OwnedFileRow {
+    #[sqlx(flatten)]
+    pub(crate) file: FileRow,
+    pub(crate) account_id: Uuid,
 }
 
 /// Columns: `id, name, mime, kind, size, created_at`.

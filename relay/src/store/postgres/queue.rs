@@ -12,8 +12,7 @@ use uuid::Uuid;
 
 use super::PgStore;
 use crate::store::queue::{
-    plan_draw, AccountRef, Applied, ChatRef, ChatTarget, NewFile, NewOutgoing, QueueStore, Queued,
-    Report,
+    plan_draw, AccountRef, Applied, ChatTarget, NewFile, NewOutgoing, QueueStore, Queued, Report,
 };
 use crate::store::rows::{millis, FileRow, GrantRow, LedgerRow, MessageRow, MESSAGE_SELECT};
 use crate::store::{in_savepoints, Conflict, StoreError, StoreResult};
@@ -157,29 +156,6 @@ async fn release_hold(
     .await
 }
 
-/// Finds or creates the chat; checks an id belongs to the account.
-async fn chat_id(
-    tx: &mut Tx,
-    account: AccountRef,
-    chat: &ChatRef,
-    now: DateTime<Utc>,
-) -> StoreResult<Uuid> {
-    match chat {
-        ChatRef::Id(id) => {
-            let found: Option<Uuid> = sqlx::query_scalar(
-                "UPDATE chats SET last_activity_at = $1 WHERE id = $2 AND account_id = $3 RETURNING id",
-            )
-            .bind(millis(now))
-            .bind(id)
-            .bind(account.id())
-            .fetch_optional(&mut **tx)
-            .await?;
-            found.ok_or(StoreError::NotFound)
-        }
-        ChatRef::Target(target) => upsert_chat(tx, account, target, now).await,
-    }
-}
-
 async fn upsert_chat(
     tx: &mut Tx,
     account: AccountRef,
@@ -253,120 +229,7 @@ fn delivery_rank(status: MessageStatus) -> u8 {
     }
 }
 
-/// Queues one message inside the caller's transaction.
-async fn queue_one(tx: &mut Tx, new: NewOutgoing, now: DateTime<Utc>) -> StoreResult<Queued> {
-    let account = new.account;
-    // Taken first: it serialises this account's writes, so a concurrent
-    // retry with the same key waits and then finds this message.
-    let seq = next_seq(tx, account).await?;
-    let earlier: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM messages WHERE account_id = $1 AND author_id = $2 AND idempotency_key = $3",
-    )
-    .bind(account.id())
-    .bind(new.author_id)
-    .bind(&new.idempotency_key)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if let Some(id) = earlier {
-        let message = message_in(tx, account, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        return Ok(Queued {
-            message,
-            created: false,
-        });
-    }
-    let chat = chat_id(tx, account, &new.chat, now).await?;
-    if let Some(file) = new.attachment_id {
-        let owned: Option<Uuid> =
-            sqlx::query_scalar("SELECT id FROM files WHERE id = $1 AND account_id = $2")
-                .bind(file)
-                .bind(account.id())
-                .fetch_optional(&mut **tx)
-                .await?;
-        owned.ok_or(StoreError::NotFound)?;
-    }
-    let cost = new.kind.cost();
-    let takes = match draw(tx, account, cost, now).await? {
-        Ok(takes) => takes,
-        Err(available) => {
-            return Err(StoreError::Conflict(Conflict::InsufficientCredits {
-                needed: cost,
-                available,
-            }))
-        }
-    };
-    sqlx::query(
-        "INSERT INTO messages (id, account_id, chat_id, direction, kind, text, attachment_id, \
-         status, author_id, idempotency_key, cost, credits, queue_pos, seq, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'outgoing', $4, $5, $6, 'queued', $7, $8, $9, 'reserved', $10, $11, $12, $13)",
-    )
-    .bind(new.id)
-    .bind(account.id())
-    .bind(chat)
-    .bind(new.kind.as_str())
-    .bind(&new.text)
-    .bind(new.attachment_id)
-    .bind(new.author_id)
-    .bind(&new.idempotency_key)
-    .bind(cost)
-    .bind(seq)
-    .bind(seq)
-    .bind(millis(now))
-    .bind(millis(now))
-    .execute(&mut **tx)
-    .await?;
-    for (grant, take) in &takes {
-        sqlx::query("INSERT INTO credit_holds (message_id, grant_id, amount) VALUES ($1, $2, $3)")
-            .bind(new.id)
-            .bind(grant)
-            .bind(take)
-            .execute(&mut **tx)
-            .await?;
-    }
-    write_ledger(
-        tx,
-        account,
-        LedgerKind::Reserve,
-        -cost,
-        Some(new.id),
-        None,
-        now,
-    )
-    .await?;
-    if let Some(offer) = &new.lease {
-        let in_flight: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM messages WHERE account_id = $1 AND lease_owner IS NOT NULL",
-        )
-        .bind(account.id())
-        .fetch_one(&mut **tx)
-        .await?;
-        let older: Option<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM messages WHERE account_id = $1 AND status = 'queued' AND id <> $2 LIMIT 1",
-        )
-        .bind(account.id())
-        .bind(new.id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        if in_flight < offer.window && older.is_none() {
-            sqlx::query(
-                "UPDATE messages SET status = 'sending', lease_owner = $1, lease_until = $2 WHERE id = $3",
-            )
-            .bind(&offer.owner)
-            .bind(millis(offer.until))
-            .bind(new.id)
-            .execute(&mut **tx)
-            .await?;
-        }
-    }
-    let message = message_in(tx, account, new.id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    Ok(Queued {
-        message,
-        created: true,
-    })
-}
+crate::store::batch::define_queue_batch!(Postgres);
 
 /// Applies one report inside the caller's transaction.
 async fn apply_one(
@@ -480,12 +343,7 @@ impl QueueStore for PgStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<StoreResult<Queued>>> {
         let mut tx = self.pool.begin().await?;
-        let results = in_savepoints!(
-            tx,
-            batch,
-            |new| new.account.id(),
-            queue_one(&mut tx, new, now).await
-        );
+        let results = queue_batch(&mut tx, batch, now).await?;
         tx.commit().await?;
         Ok(results)
     }
