@@ -4,7 +4,9 @@
 //! single-row durable inserts into the same kind of database.
 //!
 //! `cargo bench -p chorus-relay --bench queue` (or `cargo xtask bench`).
-//! Set `CHORUS_BENCH_POSTGRES` to another server than the local one.
+//! Set `CHORUS_BENCH_POSTGRES` to another server than the local one,
+//! `CHORUS_BENCH_AGENTS` to change the number of agents (8), and
+//! `CHORUS_BENCH_DATABASES` to `sqlite` or `postgres` to measure only one.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -30,6 +32,20 @@ fn agent_count() -> usize {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(8)
+}
+/// Which databases to measure (`CHORUS_BENCH_DATABASES=sqlite` or
+/// `postgres` for one; both by default).
+fn backends() -> Vec<Backend> {
+    let chosen = std::env::var("CHORUS_BENCH_DATABASES").unwrap_or_default();
+    [Backend::Sqlite, Backend::Postgres]
+        .into_iter()
+        .filter(|backend| {
+            chosen.is_empty()
+                || chosen
+                    .to_lowercase()
+                    .contains(&format!("{backend:?}").to_lowercase())
+        })
+        .collect()
 }
 const SENDS_PER_AGENT: usize = 150;
 const LATENCY_SENDS_PER_AGENT: usize = 60;
@@ -71,7 +87,7 @@ async fn main() {
     );
     let agents = agent_count();
     println!("throughput: {agents} agents x {SENDS_PER_AGENT} sends as fast as accepted; latency: {agents} agents x {LATENCY_SENDS_PER_AGENT} sends, each after the host got the previous one; one simulated host reports each message sent at once\n");
-    for backend in [Backend::Sqlite, Backend::Postgres] {
+    for backend in backends() {
         let figures = run(backend).await;
         let commit = percentile(&figures.insert_commit, 0.5);
         let p50 = percentile(&figures.send_to_host, 0.5);

@@ -23,6 +23,7 @@ on_every_backend!(
     the_last_admin_cannot_be_removed,
     sessions_expire_and_data_survives_a_reopen,
     credits_expiring_first_are_spent_first_and_expired_ones_not_at_all,
+    a_batch_decides_each_send_and_report_as_if_made_one_by_one,
 );
 
 async fn user(store: &Arc<dyn Store>, email: &str) -> User {
@@ -310,5 +311,204 @@ async fn credits_expiring_first_are_spent_first_and_expired_ones_not_at_all(back
             }))
         ),
         "{refused:?}"
+    );
+}
+
+async fn a_batch_decides_each_send_and_report_as_if_made_one_by_one(backend: Backend) {
+    use chorus_relay::store::{AccountRef, ChatRef, ChatTarget, NewOutgoing, Report};
+    use chorus_shared::message::{MessageKind, MessageStatus};
+    use chorus_shared::protocol::DeliveryReport;
+    use chorus_shared::queue::CreditPlan;
+
+    let db = TestDb::new(backend).await;
+    let owner = user(&db.store, "owner@x.test").await;
+    let stranger = user(&db.store, "stranger@x.test").await;
+    let account = AccountRef::Personal(owner.id);
+    let now = Utc::now();
+    db.store
+        .grant_credits(
+            account,
+            Uuid::now_v7(),
+            CreditPlan::Volume,
+            6,
+            now,
+            now + chrono::Duration::days(90),
+        )
+        .await
+        .expect("grant");
+    let send = |key: &str, kind, chat: ChatRef| NewOutgoing {
+        id: Uuid::now_v7(),
+        account,
+        author_id: owner.id,
+        chat,
+        kind,
+        text: Some(format!("message {key}")),
+        attachment_id: None,
+        idempotency_key: key.into(),
+        lease: None,
+    };
+    let person = |digits: &str| {
+        ChatRef::Target(ChatTarget {
+            wa_id: format!("{digits}@c.us"),
+            phone: Some(format!("+{digits}")),
+            name: None,
+        })
+    };
+    let results = db
+        .store
+        .queue_messages(
+            vec![
+                send("video", MessageKind::Video, person("447400000001")),
+                send("video", MessageKind::Video, person("447400000001")),
+                send("second video", MessageKind::Video, person("447400000002")),
+                send("text", MessageKind::Text, person("447400000001")),
+                send("text 2", MessageKind::Text, ChatRef::Id(Uuid::now_v7())),
+                send("text 3", MessageKind::Text, person("447400000002")),
+            ],
+            now,
+        )
+        .await
+        .expect("batch");
+    let video = results[0].as_ref().expect("video queued");
+    assert!(video.created);
+    let retry = results[1].as_ref().expect("retry answered");
+    assert_eq!((retry.message.id, retry.created), (video.message.id, false));
+    assert!(
+        matches!(
+            results[2],
+            Err(StoreError::Conflict(Conflict::InsufficientCredits {
+                needed: 4,
+                available: 2
+            }))
+        ),
+        "{:?}",
+        results[2]
+    );
+    let text = results[3].as_ref().expect("text queued");
+    assert_eq!(
+        text.message.chat_id, video.message.chat_id,
+        "one chat per number"
+    );
+    assert!(text.message.seq > video.message.seq);
+    assert!(matches!(results[4], Err(StoreError::NotFound)));
+    let last = results[5].as_ref().expect("the last credit pays for it");
+    let stored = db
+        .store
+        .message(account, last.message.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(
+        stored, last.message,
+        "what the batch returns is what is stored"
+    );
+    let credits = db.store.credits(account, now, 10).await.expect("credits");
+    assert_eq!((credits.available, credits.reserved), (0, 6));
+
+    let report = |message_id, report| Report {
+        account,
+        message_id,
+        report,
+    };
+    let sent = |wa_id: &str| DeliveryReport::Sent {
+        wa_id: Some(wa_id.into()),
+    };
+    let (video_id, text_id, last_id) = (video.message.id, text.message.id, last.message.id);
+    let applied = db
+        .store
+        .apply_reports(
+            vec![
+                report(video_id, DeliveryReport::Sending),
+                report(video_id, sent("true_1")),
+                report(text_id, sent("true_1")),
+                report(
+                    text_id,
+                    DeliveryReport::Failed {
+                        reason: "late".into(),
+                    },
+                ),
+                report(video_id, sent("true_1")),
+                report(Uuid::now_v7(), DeliveryReport::Sending),
+                Report {
+                    account: AccountRef::Personal(stranger.id),
+                    message_id: last_id,
+                    report: DeliveryReport::Failed {
+                        reason: "not yours".into(),
+                    },
+                },
+                report(
+                    last_id,
+                    DeliveryReport::Failed {
+                        reason: "not on WhatsApp".into(),
+                    },
+                ),
+                report(video_id, DeliveryReport::Read),
+            ],
+            now,
+            now + chrono::Duration::minutes(2),
+        )
+        .await
+        .expect("reports");
+    let outcome = |index: usize| {
+        let applied = applied[index].as_ref().expect("applied");
+        (
+            applied.message.status,
+            applied.message.wa_id.clone(),
+            applied.changed,
+        )
+    };
+    assert_eq!(
+        outcome(0),
+        (MessageStatus::Queued, None, false),
+        "not leased: nothing to extend"
+    );
+    assert_eq!(
+        outcome(1),
+        (MessageStatus::Sent, Some("true_1".into()), true)
+    );
+    assert_eq!(
+        outcome(2),
+        (MessageStatus::Sent, None, true),
+        "the id belongs to the video"
+    );
+    assert_eq!(
+        outcome(3),
+        (MessageStatus::Sent, None, false),
+        "failed after sent is late"
+    );
+    assert_eq!(
+        outcome(4),
+        (MessageStatus::Sent, Some("true_1".into()), false),
+        "repeated"
+    );
+    assert!(matches!(applied[5], Err(StoreError::NotFound)));
+    assert!(
+        matches!(applied[6], Err(StoreError::NotFound)),
+        "another account's message"
+    );
+    assert_eq!(outcome(7), (MessageStatus::Failed, None, true));
+    assert_eq!(
+        outcome(8),
+        (MessageStatus::Read, Some("true_1".into()), true)
+    );
+
+    for (id, status) in [
+        (video_id, MessageStatus::Read),
+        (text_id, MessageStatus::Sent),
+        (last_id, MessageStatus::Failed),
+    ] {
+        let stored = db
+            .store
+            .message(account, id)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(stored.status, status);
+    }
+    let credits = db.store.credits(account, now, 20).await.expect("credits");
+    assert_eq!(
+        (credits.available, credits.reserved),
+        (1, 0),
+        "5 spent on what was sent, 1 returned from what failed"
     );
 }

@@ -7,10 +7,11 @@
 //! permission logic: callers check roles first, and every method that reaches
 //! into an organization takes that organization's id so queries stay scoped.
 
-pub(crate) mod batch;
 mod postgres;
 mod queue;
+pub(crate) mod report_batch;
 pub(crate) mod rows;
+pub(crate) mod send_batch;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -215,45 +216,3 @@ pub(crate) fn conflict_on_unique(error: sqlx::Error, conflict: Conflict) -> Stor
         _ => StoreError::Database(error),
     }
 }
-
-/// Runs `$body` for each item of `$items` inside its own savepoint of
-/// `$tx`, so a failing item is rolled back alone and the others still commit
-/// with the batch. Items are visited in the order of `$lock_key` (an account
-/// id), so concurrent batches take account locks in the same order and
-/// cannot deadlock; the results come back in the items' original order.
-/// (A macro, not a function taking an async closure: such closures borrowing
-/// the transaction defeat the compiler's `Send` inference in trait futures.)
-macro_rules! in_savepoints {
-    ($tx:expr, $items:expr, |$item:ident| $lock_key:expr, $body:expr) => {{
-        let items = $items;
-        let mut order: Vec<usize> = (0..items.len()).collect();
-        order.sort_by_key(|&index| {
-            let $item = &items[index];
-            $lock_key
-        });
-        let mut results: Vec<Option<$crate::store::StoreResult<_>>> =
-            items.iter().map(|_| None).collect();
-        let mut items: Vec<Option<_>> = items.into_iter().map(Some).collect();
-        for index in order {
-            let Some($item) = items[index].take() else {
-                continue;
-            };
-            sqlx::query("SAVEPOINT batch_item")
-                .execute(&mut *$tx)
-                .await?;
-            let result = $body;
-            let end = if result.is_ok() {
-                "RELEASE SAVEPOINT batch_item"
-            } else {
-                "ROLLBACK TO SAVEPOINT batch_item"
-            };
-            sqlx::query(end).execute(&mut *$tx).await?;
-            results[index] = Some(result);
-        }
-        results
-            .into_iter()
-            .map(|result| result.unwrap_or(Err($crate::store::StoreError::NotFound)))
-            .collect::<Vec<_>>()
-    }};
-}
-pub(crate) use in_savepoints;

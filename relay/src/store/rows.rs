@@ -176,7 +176,7 @@ pub(crate) const MESSAGE_SELECT: &str =
 pub(crate) struct MessageRow {
     id: Uuid,
     account_kind: String,
-    account_id: Uuid,
+    pub(crate) account_id: Uuid,
     chat_id: Uuid,
     chat_wa_id: String,
     direction: String,
@@ -257,6 +257,16 @@ impl KeyedMessageRow {
             self.idempotency_key.clone(),
         )
     }
+}
+
+/// [`MESSAGE_SELECT`]'s columns plus `m.lease_owner, m.lease_until, m.credits`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct StateRow {
+    #[sqlx(flatten)]
+    pub(crate) message: MessageRow,
+    pub(crate) lease_owner: Option<String>,
+    pub(crate) lease_until: Option<i64>,
+    pub(crate) credits: String,
 }
 
 /// [`FileRow`]'s columns plus `account_id`.

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use chorus_shared::message::MessageStatus;
-use chorus_shared::protocol::{DeliveryReport, IncomingMessage};
+use chorus_shared::protocol::IncomingMessage;
 use chorus_shared::queue::{CreditGrant, CreditPlan, Credits, FileView, LedgerKind, MessageView};
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
@@ -15,7 +15,7 @@ use crate::store::queue::{
     plan_draw, AccountRef, Applied, ChatTarget, NewFile, NewOutgoing, QueueStore, Queued, Report,
 };
 use crate::store::rows::{millis, FileRow, GrantRow, LedgerRow, MessageRow, MESSAGE_SELECT};
-use crate::store::{in_savepoints, Conflict, StoreError, StoreResult};
+use crate::store::{Conflict, StoreError, StoreResult};
 
 type Tx = Transaction<'static, Postgres>;
 
@@ -220,120 +220,9 @@ fn account_ref(id: Uuid, kind: &str) -> AccountRef {
     }
 }
 
-fn delivery_rank(status: MessageStatus) -> u8 {
-    match status {
-        MessageStatus::Sent => 1,
-        MessageStatus::Delivered => 2,
-        MessageStatus::Read => 3,
-        _ => 0,
-    }
-}
+crate::store::send_batch::define_queue_batch!(Postgres);
 
-crate::store::batch::define_queue_batch!(Postgres);
-
-/// Applies one report inside the caller's transaction.
-async fn apply_one(
-    tx: &mut Tx,
-    account: AccountRef,
-    id: Uuid,
-    report: &DeliveryReport,
-    now: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
-) -> StoreResult<Applied> {
-    let seq = next_seq(tx, account).await?;
-    let message = message_in(tx, account, id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let pending = matches!(
-        message.status,
-        MessageStatus::Queued | MessageStatus::Sending
-    );
-    match report {
-        DeliveryReport::Sending if message.status == MessageStatus::Sending => {
-            sqlx::query("UPDATE messages SET lease_until = $1 WHERE id = $2")
-                .bind(millis(lease_until))
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-        }
-        DeliveryReport::Sent { wa_id } if pending || message.status.is_sent() => {
-            let wa_id = match wa_id {
-                Some(wa_id) if message.wa_id.is_none() => {
-                    let taken: Option<Uuid> = sqlx::query_scalar(
-                        "SELECT id FROM messages WHERE account_id = $1 AND wa_id = $2",
-                    )
-                    .bind(account.id())
-                    .bind(wa_id)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                    taken.is_none().then_some(wa_id.as_str())
-                }
-                _ => None,
-            };
-            let status = if pending {
-                "sent"
-            } else {
-                message.status.as_str()
-            };
-            sqlx::query(
-                "UPDATE messages SET status = $1, wa_id = COALESCE($2, wa_id), lease_owner = NULL, \
-                 lease_until = NULL, credits = 'committed', seq = $3, updated_at = $4 WHERE id = $5",
-            )
-            .bind(status)
-            .bind(wa_id)
-            .bind(seq)
-            .bind(millis(now))
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-            sqlx::query("DELETE FROM credit_holds WHERE message_id = $1")
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-        }
-        DeliveryReport::Delivered | DeliveryReport::Read => {
-            let status = if matches!(report, DeliveryReport::Read) {
-                MessageStatus::Read
-            } else {
-                MessageStatus::Delivered
-            };
-            if message.status.is_sent() && delivery_rank(status) > delivery_rank(message.status) {
-                sqlx::query(
-                    "UPDATE messages SET status = $1, seq = $2, updated_at = $3 WHERE id = $4",
-                )
-                .bind(status.as_str())
-                .bind(seq)
-                .bind(millis(now))
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-            }
-        }
-        DeliveryReport::Failed { reason } if pending => {
-            sqlx::query(
-                "UPDATE messages SET status = 'failed', failure_reason = $1, lease_owner = NULL, \
-                 lease_until = NULL, credits = 'released', seq = $2, updated_at = $3 WHERE id = $4",
-            )
-            .bind(reason)
-            .bind(seq)
-            .bind(millis(now))
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-            release_hold(tx, account, &message, now).await?;
-        }
-        // Late or repeated reports change nothing.
-        _ => {}
-    }
-    let after = message_in(tx, account, id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let changed = after.status != message.status || after.wa_id != message.wa_id;
-    Ok(Applied {
-        message: after,
-        changed,
-    })
-}
+crate::store::report_batch::define_apply_reports!(Postgres);
 
 #[async_trait]
 impl QueueStore for PgStore {
@@ -464,20 +353,7 @@ impl QueueStore for PgStore {
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Vec<StoreResult<Applied>>> {
         let mut tx = self.pool.begin().await?;
-        let results = in_savepoints!(
-            tx,
-            reports,
-            |report| report.account.id(),
-            apply_one(
-                &mut tx,
-                report.account,
-                report.message_id,
-                &report.report,
-                now,
-                lease_until,
-            )
-            .await
-        );
+        let results = apply_report_batch(&mut tx, reports, now, lease_until).await?;
         tx.commit().await?;
         Ok(results)
     }

@@ -333,7 +333,7 @@ macro_rules! define_queue_batch {
             use sqlx::QueryBuilder;
             use uuid::Uuid;
 
-            use $crate::store::batch::{needs, plan, BatchFacts};
+            use $crate::store::send_batch::{needs, plan, BatchFacts};
             use $crate::store::rows::{millis, KeyedMessageRow, OwnedFileRow, MESSAGE_SELECT};
 
             if batch.is_empty() {
