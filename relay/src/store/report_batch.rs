@@ -194,8 +194,10 @@ pub(crate) fn plan(
 }
 
 /// Defines, for one backend, `write_states(tx, states)` (every changed
-/// message's new state in one `UPDATE`) and `apply_report_batch(tx, reports,
-/// now, lease_until)` (the reads, the [`plan`], and the writes).
+/// message's new state in one `UPDATE`), `apply_report_batch(tx, reports,
+/// now, lease_until)` (the reads, the [`plan`], and the writes) and
+/// `lease_next_in(tx, ...)` (the account's next queued messages leased in
+/// four statements, however many). The caller holds the account's lock.
 macro_rules! define_apply_reports {
     ($db:ty) => {
         /// Writes the given states, one statement for them all.
@@ -376,6 +378,71 @@ macro_rules! define_apply_reports {
                 query.build().execute(&mut **tx).await?;
             }
             Ok(writes.results)
+        }
+
+        /// Leases the account's next queued messages to `owner`, in queue
+        /// order, so that at most `window` are under lease.
+        async fn lease_next_in(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            account: $crate::store::AccountRef,
+            owner: &str,
+            now: chrono::DateTime<chrono::Utc>,
+            lease_until: chrono::DateTime<chrono::Utc>,
+            window: i64,
+        ) -> $crate::store::StoreResult<Vec<chorus_shared::queue::MessageView>> {
+            use chorus_shared::message::MessageStatus;
+            use chorus_shared::queue::MessageView;
+            use sqlx::QueryBuilder;
+
+            use $crate::store::report_batch::MessageState;
+            use $crate::store::rows::{millis, time, MessageRow, MESSAGE_SELECT};
+
+            let mut query = QueryBuilder::<$db>::new(
+                "SELECT COUNT(*) FROM messages WHERE status = 'sending' AND account_id = ",
+            );
+            query.push_bind(account.id());
+            let (in_flight,): (i64,) = query.build_query_as().fetch_one(&mut **tx).await?;
+            let room = window - in_flight;
+            if room <= 0 {
+                return Ok(Vec::new());
+            }
+            let mut query = QueryBuilder::<$db>::new(MESSAGE_SELECT);
+            query
+                .push(" WHERE m.status = 'queued' AND m.account_id = ")
+                .push_bind(account.id())
+                .push(" ORDER BY m.queue_pos LIMIT ")
+                .push_bind(room);
+            let next: Vec<MessageRow> = query.build_query_as().fetch_all(&mut **tx).await?;
+            if next.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut query = QueryBuilder::<$db>::new("UPDATE accounts SET change_seq = change_seq + ");
+            query
+                .push_bind(next.len() as i64)
+                .push(" WHERE id = ")
+                .push_bind(account.id())
+                .push(" RETURNING change_seq");
+            let (end,): (i64,) = query.build_query_as().fetch_one(&mut **tx).await?;
+            let first = end - next.len() as i64 + 1;
+            let updated_at = time(millis(now));
+            let states: Vec<MessageState> = next
+                .into_iter()
+                .zip(first..)
+                .map(|(row, seq)| {
+                    let mut view = MessageView::from(row);
+                    view.status = MessageStatus::Sending;
+                    view.seq = seq;
+                    view.updated_at = updated_at;
+                    MessageState {
+                        view,
+                        lease_owner: Some(owner.to_owned()),
+                        lease_until: Some(millis(lease_until)),
+                        credits: "reserved".into(),
+                    }
+                })
+                .collect();
+            write_states(tx, &states).await?;
+            Ok(states.into_iter().map(|state| state.view).collect())
         }
     };
 }

@@ -306,42 +306,7 @@ impl QueueStore for PgStore {
     ) -> StoreResult<Vec<MessageView>> {
         let mut tx = self.pool.begin().await?;
         lock_account(&mut tx, account).await?;
-        let in_flight: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM messages WHERE account_id = $1 AND lease_owner IS NOT NULL",
-        )
-        .bind(account.id())
-        .fetch_one(&mut *tx)
-        .await?;
-        let room = window - in_flight;
-        if room <= 0 {
-            return Ok(Vec::new());
-        }
-        let next: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM messages WHERE account_id = $1 AND status = 'queued' \
-             ORDER BY queue_pos LIMIT $2",
-        )
-        .bind(account.id())
-        .bind(room)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut leased = Vec::with_capacity(next.len());
-        for id in next {
-            let seq = next_seq(&mut tx, account).await?;
-            sqlx::query(
-                "UPDATE messages SET status = 'sending', lease_owner = $1, lease_until = $2, seq = $3, \
-                 updated_at = $4 WHERE id = $5",
-            )
-            .bind(owner)
-            .bind(millis(lease_until))
-            .bind(seq)
-            .bind(millis(now))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            if let Some(message) = message_in(&mut tx, account, id).await? {
-                leased.push(message);
-            }
-        }
+        let leased = lease_next_in(&mut tx, account, owner, now, lease_until, window).await?;
         tx.commit().await?;
         Ok(leased)
     }

@@ -294,42 +294,7 @@ impl QueueStore for SqliteStore {
         window: i64,
     ) -> StoreResult<Vec<MessageView>> {
         let mut tx = self.write.begin().await?;
-        let in_flight: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM messages WHERE account_id = ? AND lease_owner IS NOT NULL",
-        )
-        .bind(account.id())
-        .fetch_one(&mut *tx)
-        .await?;
-        let room = window - in_flight;
-        if room <= 0 {
-            return Ok(Vec::new());
-        }
-        let next: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM messages WHERE account_id = ? AND status = 'queued' \
-             ORDER BY queue_pos LIMIT ?",
-        )
-        .bind(account.id())
-        .bind(room)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut leased = Vec::with_capacity(next.len());
-        for id in next {
-            let seq = next_seq(&mut tx, account).await?;
-            sqlx::query(
-                "UPDATE messages SET status = 'sending', lease_owner = ?, lease_until = ?, seq = ?, \
-                 updated_at = ? WHERE id = ?",
-            )
-            .bind(owner)
-            .bind(millis(lease_until))
-            .bind(seq)
-            .bind(millis(now))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            if let Some(message) = message_in(&mut tx, account, id).await? {
-                leased.push(message);
-            }
-        }
+        let leased = lease_next_in(&mut tx, account, owner, now, lease_until, window).await?;
         tx.commit().await?;
         Ok(leased)
     }
