@@ -271,12 +271,23 @@ pub async fn report(
     message_id: Uuid,
     report: &DeliveryReport,
 ) -> Result<MessageView, ApiError> {
+    let host = state.hub.host(account);
+    let lease = host.as_ref().map(|(connection, _)| LeaseOffer {
+        owner: dispatch::lease_owner(state, *connection),
+        until: Utc::now() + state.settings.lease,
+        window: state.settings.dispatch_window,
+    });
     let request = Report {
         account,
         message_id,
         report: report.clone(),
+        lease: lease.clone(),
     };
-    let Applied { message, changed } = state
+    let Applied {
+        message,
+        changed,
+        leased,
+    } = state
         .reports
         .call(request)
         .await
@@ -288,6 +299,12 @@ pub async fn report(
     if changed {
         publish_message(state, account, message.clone());
     }
+    if let (Some((connection, outbox)), Some(offer)) = (&host, &lease) {
+        for next in &leased {
+            dispatch::hand_over(state, account, (*connection, offer.until), outbox, next).await;
+            publish_message(state, account, next.clone());
+        }
+    }
     if matches!(
         report,
         DeliveryReport::Sent { .. } | DeliveryReport::Failed { .. }
@@ -295,7 +312,9 @@ pub async fn report(
         if changed {
             publish_credits(state, account).await;
         }
-        dispatch::pump(state, account);
+        if lease.is_none() {
+            dispatch::pump(state, account);
+        }
     }
     Ok(message)
 }

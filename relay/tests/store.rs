@@ -409,6 +409,7 @@ async fn a_batch_decides_each_send_and_report_as_if_made_one_by_one(backend: Bac
         account,
         message_id,
         report,
+        lease: None,
     };
     let sent = |wa_id: &str| DeliveryReport::Sent {
         wa_id: Some(wa_id.into()),
@@ -435,6 +436,7 @@ async fn a_batch_decides_each_send_and_report_as_if_made_one_by_one(backend: Bac
                     report: DeliveryReport::Failed {
                         reason: "not yours".into(),
                     },
+                    lease: None,
                 },
                 report(
                     last_id,
@@ -511,4 +513,74 @@ async fn a_batch_decides_each_send_and_report_as_if_made_one_by_one(backend: Bac
         (1, 0),
         "5 spent on what was sent, 1 returned from what failed"
     );
+
+    // A host's report that frees its only place takes the next message in
+    // the same transaction.
+    db.store
+        .grant_credits(
+            account,
+            Uuid::now_v7(),
+            CreditPlan::Volume,
+            2,
+            now,
+            now + chrono::Duration::days(90),
+        )
+        .await
+        .expect("grant");
+    let queued = db
+        .store
+        .queue_messages(
+            vec![
+                send("first", MessageKind::Text, person("447400000003")),
+                send("second", MessageKind::Text, person("447400000003")),
+            ],
+            now,
+        )
+        .await
+        .expect("batch");
+    let ids: Vec<Uuid> = queued
+        .iter()
+        .map(|queued| queued.as_ref().expect("queued").message.id)
+        .collect();
+    let until = now + chrono::Duration::minutes(2);
+    let leased = db
+        .store
+        .lease_next(account, "host", now, until, 1)
+        .await
+        .expect("lease");
+    assert_eq!(leased.iter().map(|m| m.id).collect::<Vec<_>>(), [ids[0]]);
+    let offer = chorus_relay::store::LeaseOffer {
+        owner: "host".into(),
+        until,
+        window: 1,
+    };
+    let applied = db
+        .store
+        .apply_reports(
+            vec![Report {
+                lease: Some(offer),
+                ..report(ids[0], sent("true_2"))
+            }],
+            now,
+            until,
+        )
+        .await
+        .expect("report");
+    let applied = applied[0].as_ref().expect("applied");
+    assert_eq!(
+        applied.leased.len(),
+        1,
+        "the second message follows at once"
+    );
+    assert_eq!(
+        (applied.leased[0].id, applied.leased[0].status),
+        (ids[1], MessageStatus::Sending)
+    );
+    let stored = db
+        .store
+        .message(account, ids[1])
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(stored, applied.leased[0]);
 }

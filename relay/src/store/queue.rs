@@ -133,6 +133,9 @@ pub struct Report {
     pub message_id: Uuid,
     /// What happened.
     pub report: DeliveryReport,
+    /// The reporting host, offered the account's next queued messages in
+    /// the same transaction when this report frees a place in its window.
+    pub lease: Option<LeaseOffer>,
 }
 
 /// A report's effect: the message after it, and whether the report changed
@@ -143,6 +146,9 @@ pub struct Applied {
     pub message: MessageView,
     /// False when the report was already known or came too late to matter.
     pub changed: bool,
+    /// Messages leased to the reporting host in the same transaction (given
+    /// with the account's last report of the batch).
+    pub leased: Vec<MessageView>,
 }
 
 /// Result of queuing: the message, and whether this call created it (false

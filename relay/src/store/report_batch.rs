@@ -12,7 +12,7 @@ use chorus_shared::queue::MessageView;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::queue::{AccountRef, Applied, Report};
+use super::queue::{AccountRef, Applied, LeaseOffer, Report};
 use super::rows::{millis, time};
 use super::{StoreError, StoreResult};
 
@@ -49,6 +49,46 @@ pub(crate) struct ReportNeeds {
     pub message_ids: Vec<Uuid>,
     /// WhatsApp ids reported with `sent`.
     pub wa_ids: Vec<String>,
+}
+
+/// The hosts to offer more messages after a batch: per account whose
+/// reports freed a place (a message sent or failed), the last offer made,
+/// and the index of its last report (which carries what gets leased).
+pub(crate) fn offers(
+    reports: &[Report],
+    writes: &ReportWrites,
+) -> Vec<(AccountRef, LeaseOffer, usize)> {
+    let freed: HashSet<Uuid> = writes
+        .committed
+        .iter()
+        .copied()
+        .chain(writes.released.iter().map(|(_, id)| *id))
+        .collect();
+    let mut offers: Vec<(AccountRef, LeaseOffer, usize)> = Vec::new();
+    for (index, report) in reports.iter().enumerate() {
+        let Some(offer) = &report.lease else { continue };
+        if writes
+            .results
+            .get(index)
+            .is_none_or(|result| result.is_err())
+        {
+            continue;
+        }
+        match offers
+            .iter_mut()
+            .find(|(account, _, _)| *account == report.account)
+        {
+            Some(entry) => *entry = (report.account, offer.clone(), index),
+            None => offers.push((report.account, offer.clone(), index)),
+        }
+    }
+    offers.retain(|(account, _, _)| {
+        reports
+            .iter()
+            .any(|report| report.account == *account && freed.contains(&report.message_id))
+    });
+    offers.sort_by_key(|(account, _, _)| account.id());
+    offers
 }
 
 /// What a batch of reports refers to.
@@ -98,7 +138,7 @@ fn delivery_rank(status: MessageStatus) -> u8 {
 /// message went back to the queue (the host did send it), and its WhatsApp
 /// id is kept only if no other message has it.
 pub(crate) fn plan(
-    reports: Vec<Report>,
+    reports: &[Report],
     mut facts: ReportFacts,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
@@ -179,6 +219,7 @@ pub(crate) fn plan(
         results.push(Ok(Applied {
             message: state.view.clone(),
             changed: differs,
+            leased: Vec::new(),
         }));
     }
     let states = changed
@@ -255,7 +296,7 @@ macro_rules! define_apply_reports {
             use sqlx::QueryBuilder;
             use uuid::Uuid;
 
-            use $crate::store::report_batch::{needs, plan, MessageState, ReportFacts};
+            use $crate::store::report_batch::{needs, offers, plan, MessageState, ReportFacts};
             use $crate::store::rows::{millis, StateRow, MESSAGE_SELECT};
 
             if reports.is_empty() {
@@ -321,7 +362,7 @@ macro_rules! define_apply_reports {
                 facts.taken_wa_ids.extend(taken);
             }
 
-            let writes = plan(reports, facts, now, lease_until);
+            let mut writes = plan(&reports, facts, now, lease_until);
             write_states(tx, &writes.states).await?;
 
             let settled: Vec<Uuid> = writes
@@ -376,6 +417,13 @@ macro_rules! define_apply_reports {
                 }
                 query.push(")");
                 query.build().execute(&mut **tx).await?;
+            }
+            for (account, offer, index) in offers(&reports, &writes) {
+                let leased =
+                    lease_next_in(tx, account, &offer.owner, now, offer.until, offer.window).await?;
+                if let Some(Ok(applied)) = writes.results.get_mut(index) {
+                    applied.leased = leased;
+                }
             }
             Ok(writes.results)
         }
