@@ -492,14 +492,19 @@ impl QueueStore for PgStore {
         .bind(account.id())
         .fetch_one(&self.pool)
         .await?;
-        let ledger: Vec<LedgerRow> = sqlx::query_as(
-            "SELECT seq, kind, delta, message_id, at FROM ledger WHERE account_id = $1 \
-             ORDER BY seq DESC LIMIT $2",
-        )
-        .bind(account.id())
-        .bind(ledger_lines)
-        .fetch_all(&self.pool)
-        .await?;
+        // The live balance pushes ask for no lines: skip the query.
+        let ledger: Vec<LedgerRow> = if ledger_lines > 0 {
+            sqlx::query_as(
+                "SELECT seq, kind, delta, message_id, at FROM ledger WHERE account_id = $1 \
+                 ORDER BY seq DESC LIMIT $2",
+            )
+            .bind(account.id())
+            .bind(ledger_lines)
+            .fetch_all(&self.pool)
+            .await?
+        } else {
+            Vec::new()
+        };
         let grants: Vec<CreditGrant> = grants.into_iter().map(CreditGrant::from).collect();
         Ok(Credits {
             available: grants.iter().map(|g| g.remaining).sum(),

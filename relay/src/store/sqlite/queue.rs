@@ -480,14 +480,19 @@ impl QueueStore for SqliteStore {
         .bind(account.id())
         .fetch_one(&self.read)
         .await?;
-        let ledger: Vec<LedgerRow> = sqlx::query_as(
-            "SELECT seq, kind, delta, message_id, at FROM ledger WHERE account_id = ? \
-             ORDER BY seq DESC LIMIT ?",
-        )
-        .bind(account.id())
-        .bind(ledger_lines)
-        .fetch_all(&self.read)
-        .await?;
+        // The live balance pushes ask for no lines: skip the query.
+        let ledger: Vec<LedgerRow> = if ledger_lines > 0 {
+            sqlx::query_as(
+                "SELECT seq, kind, delta, message_id, at FROM ledger WHERE account_id = ? \
+                 ORDER BY seq DESC LIMIT ?",
+            )
+            .bind(account.id())
+            .bind(ledger_lines)
+            .fetch_all(&self.read)
+            .await?
+        } else {
+            Vec::new()
+        };
         let grants: Vec<CreditGrant> = grants.into_iter().map(CreditGrant::from).collect();
         Ok(Credits {
             available: grants.iter().map(|g| g.remaining).sum(),
