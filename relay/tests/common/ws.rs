@@ -73,6 +73,13 @@ impl WsClient {
             .expect("send");
     }
 
+    /// Sends raw text that the relay may refuse while it is still being
+    /// written (an oversized frame): the relay may close the connection
+    /// before the last bytes arrive, which the sender sees as a broken pipe.
+    pub async fn send_text_unchecked(&mut self, text: &str) {
+        let _ = self.socket.send(Message::Text(text.into())).await;
+    }
+
     /// Sends a request and waits for its reply, keeping events for later.
     pub async fn request(&mut self, request: Request) -> Result<Ack, ErrorDetail> {
         self.next_id += 1;
