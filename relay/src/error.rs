@@ -156,6 +156,19 @@ impl From<StoreError> for ApiError {
                 ErrorCode::NotCancellable,
                 "This message was already handed to the host (or finished), so it can no longer be cancelled.",
             ),
+            StoreError::Conflict(Conflict::AlreadyAssigned) => conflict(
+                ErrorCode::AlreadyAssigned,
+                "Someone already handles this chat. Ask an admin to reassign it.",
+            ),
+            StoreError::Conflict(Conflict::NotAuthor) => Self::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::NotAuthor,
+                "Only the author can edit or delete a note; assignment and status lines stay as they are.",
+            ),
+            StoreError::Conflict(Conflict::ContactExists) => conflict(
+                ErrorCode::ContactExists,
+                "A contact with this number exists already; edit that one.",
+            ),
             StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::Unavailable,

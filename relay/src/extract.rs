@@ -69,8 +69,10 @@ pub fn payload_too_large() -> ApiError {
         StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::PayloadTooLarge,
         format!(
-            "The request body is larger than the {} KiB the relay accepts here. Send less.",
-            JSON_BODY_MAX_BYTES / 1024
+            "The request body is larger than the relay accepts here ({} KiB; {} MiB for bulk \
+             contact changes). Send less.",
+            JSON_BODY_MAX_BYTES / 1024,
+            chorus_shared::limits::BULK_BODY_MAX_BYTES / (1024 * 1024)
         ),
     )
 }

@@ -1,7 +1,9 @@
-//! Uploads: the bytes of an attachment, sent before the message that uses it.
+//! The file library: uploads (the bytes of an attachment, sent before the
+//! message that uses it), the list, renaming and deleting.
 //!
-//! The body is the file itself (any `Content-Type`); its kind is detected
-//! from the bytes. At most 5 MB, checked before anything is stored.
+//! An upload's body is the file itself (any `Content-Type`); its kind is
+//! detected from the bytes. At most 5 MB, checked before anything is stored.
+//! A deleted file leaves the library, but messages that carry it keep it.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -11,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chorus_shared::error::{ErrorBody, ErrorCode};
 use chorus_shared::limits::ATTACHMENT_MAX_BYTES;
+use chorus_shared::protocol::ServerFrame;
 use chorus_shared::queue::FileView;
+use chorus_shared::team::{FileChange, FileList, RenameFile};
 use chrono::Utc;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -20,18 +24,18 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::extract::{ApiPath, ApiQuery, ProfileQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
 use crate::filetype;
 use crate::messaging::account_for;
 use crate::session::CurrentUser;
-use crate::store::NewFile;
+use crate::store::{AccountRef, NewFile, StoreError};
 use crate::AppState;
 
 /// Routes under `/api/v1` for files; uploads may be up to 5 MB.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(upload))
-        .routes(routes!(file))
+        .routes(routes!(upload, list))
+        .routes(routes!(file, rename, remove))
         .routes(routes!(content))
         // A little over the limit, so an oversize upload is read far enough
         // to be refused with our message rather than cut off.
@@ -125,7 +129,96 @@ async fn upload(
             Utc::now(),
         )
         .await?;
+    publish_file(&state, account, &file, false);
     Ok((StatusCode::CREATED, Json(file)))
+}
+
+fn publish_file(state: &AppState, account: AccountRef, file: &FileView, deleted: bool) {
+    state.hub.to_sidebars(
+        account,
+        ServerFrame::File {
+            organization_id: account.organization_id(),
+            file: FileChange {
+                file: file.clone(),
+                deleted,
+                seq: 0,
+            },
+        },
+    );
+}
+
+/// The profile's file library, newest first.
+#[utoipa::path(get, path = "/files", tag = "files", security(("bearer" = [])),
+    params(ProfileQuery),
+    responses((status = 200, body = FileList), (status = 404, body = ErrorBody)))]
+async fn list(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(query): ApiQuery<ProfileQuery>,
+) -> Result<Json<FileList>, ApiError> {
+    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    Ok(Json(FileList {
+        files: state.store.files(account).await?,
+    }))
+}
+
+fn file_not_found(error: StoreError) -> ApiError {
+    match error {
+        StoreError::NotFound => ApiError::not_found("file"),
+        other => other.into(),
+    }
+}
+
+/// Rename a file of the library (the name recipients see for documents).
+#[utoipa::path(patch, path = "/files/{file_id}", tag = "files", security(("bearer" = [])),
+    params(("file_id" = Uuid, Path), ProfileQuery), request_body = RenameFile,
+    responses((status = 200, body = FileView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn rename(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(file_id): ApiPath<Uuid>,
+    ApiQuery(query): ApiQuery<ProfileQuery>,
+    ApiJson(body): ApiJson<RenameFile>,
+) -> Result<Json<FileView>, ApiError> {
+    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    if body.name.trim().is_empty() {
+        return Err(ApiError::invalid_field("name", "Give the file a name."));
+    }
+    let current_file = state
+        .store
+        .file(account, file_id, true)
+        .await?
+        .ok_or_else(|| ApiError::not_found("file"))?;
+    let fallback = current_file.name.clone();
+    let name = filetype::clean_name(Some(&body.name), &fallback);
+    let file = state
+        .store
+        .rename_file(account, file_id, &name, Utc::now())
+        .await
+        .map_err(file_not_found)?;
+    publish_file(&state, account, &file, false);
+    Ok(Json(file))
+}
+
+/// Delete a file from the library; messages already queued with it still
+/// send it.
+#[utoipa::path(delete, path = "/files/{file_id}", tag = "files", security(("bearer" = [])),
+    params(("file_id" = Uuid, Path), ProfileQuery),
+    responses((status = 200, body = FileView), (status = 404, body = ErrorBody)))]
+async fn remove(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(file_id): ApiPath<Uuid>,
+    ApiQuery(query): ApiQuery<ProfileQuery>,
+) -> Result<Json<FileView>, ApiError> {
+    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let file = state
+        .store
+        .delete_file(account, file_id, Utc::now())
+        .await
+        .map_err(file_not_found)?;
+    publish_file(&state, account, &file, true);
+    Ok(Json(file))
 }
 
 /// A file's details.
@@ -141,7 +234,7 @@ async fn file(
     let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
     let file = state
         .store
-        .file(account, file_id)
+        .file(account, file_id, false)
         .await?
         .ok_or_else(|| ApiError::not_found("file"))?;
     Ok(Json(file))
@@ -160,7 +253,7 @@ async fn content(
     let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
     let file = state
         .store
-        .file(account, file_id)
+        .file(account, file_id, false)
         .await?
         .ok_or_else(|| ApiError::not_found("file"))?;
     let bytes = state

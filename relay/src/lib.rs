@@ -1,7 +1,8 @@
 //! The Chorus relay: the server every Chorus extension talks to.
 //!
 //! It keeps accounts, organizations and invites, the durable message queue,
-//! credits and files, and serves them as a JSON API under `/api/v1`
+//! credits, chats with their assignees and comments, contacts, groups and
+//! the file library, and serves them as a JSON API under `/api/v1`
 //! (described by an OpenAPI document at `/api/v1/openapi.json`) and a
 //! WebSocket at `/api/v1/ws` for hosts and live sidebars. SQLite is the
 //! embedded default; the same code runs on PostgreSQL.
@@ -11,7 +12,8 @@
 //!   completes; tests call it on port 0.
 //! - [`app`]: the router, assembled from one router per module:
 //!   [`accounts`], [`profiles`], [`orgs`], [`invites`], [`messages`],
-//!   [`files`], [`credits`], [`ws`], [`health`].
+//!   [`files`], [`credits`], [`chats`] (with comments and assignment),
+//!   [`contacts`], [`groups`], [`changes`], [`ws`], [`health`].
 //! - [`messaging`]: queuing, reports, incoming capture and the live events
 //!   they cause, shared by REST and WebSocket; [`dispatch`] hands queued
 //!   messages to hosts; [`hub`] holds the live connections; [`batcher`] gives
@@ -29,13 +31,17 @@
 pub mod accounts;
 pub mod batcher;
 pub mod blobs;
+pub mod changes;
+pub mod chats;
 pub mod config;
+pub mod contacts;
 pub mod credits;
 pub mod dispatch;
 pub mod error;
 pub mod extract;
 pub mod files;
 pub mod filetype;
+pub mod groups;
 pub mod health;
 pub mod hub;
 pub mod invites;
@@ -204,6 +210,10 @@ pub fn app(state: AppState) -> Router {
         .merge(invites::router())
         .merge(messages::router())
         .merge(files::router())
+        .merge(chats::router())
+        .merge(contacts::router())
+        .merge(groups::router())
+        .merge(changes::router())
         .merge(credits::router())
         .merge(ws::router());
     let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chorus_shared::error::ErrorBody;
 use chorus_shared::queue::{MessagePage, MessageView, SendMessage};
+use chorus_shared::team::AddedAsComment;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -36,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 201, body = MessageView),
         (status = 200, description = "same idempotency key as an earlier send", body = MessageView),
+        (status = 202, description = "the chat is assigned to someone else: kept as a comment, not sent", body = AddedAsComment),
         (status = 402, description = "not enough credits", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody),
@@ -44,14 +46,20 @@ async fn send(
     State(state): State<AppState>,
     current: CurrentUser,
     ApiJson(body): ApiJson<SendMessage>,
-) -> Result<(StatusCode, Json<MessageView>), ApiError> {
-    let (message, created) = messaging::send(&state, &current.user, body).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(message)))
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let (sent, created) = messaging::send(&state, &current.user, body).await?;
+    Ok(match sent {
+        messaging::Sent::Message(message) => {
+            let status = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            (status, Json(message)).into_response()
+        }
+        messaging::Sent::Comment(added) => (StatusCode::ACCEPTED, Json(added)).into_response(),
+    })
 }
 
 /// Feed position and page size.

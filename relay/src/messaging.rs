@@ -11,12 +11,14 @@ use chorus_shared::limits;
 use chorus_shared::message::{MessageKind, MessageStatus};
 use chorus_shared::protocol::{DeliveryReport, IncomingMessage, ServerFrame};
 use chorus_shared::queue::{MessageView, SendMessage};
+use chorus_shared::team::{AddedAsComment, CommentView};
 use chrono::Utc;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::store::{
-    AccountRef, Applied, ChatRef, ChatTarget, LeaseOffer, NewOutgoing, Report, StoreError,
+    AccountRef, Applied, ChatRef, ChatTarget, LeaseOffer, NewOutgoing, Report, SendOutcome,
+    StoreError,
 };
 use crate::{dispatch, orgs, phone, AppState};
 
@@ -44,13 +46,23 @@ pub fn present(state: &AppState, account: AccountRef, mut message: MessageView) 
     message
 }
 
-/// Queues a message for the caller. Returns it and whether this call created
-/// it (false when the idempotency key was used before).
+/// What a send became.
+#[derive(Debug, Clone)]
+pub enum Sent {
+    /// Queued for the host.
+    Message(MessageView),
+    /// Kept as a comment: the chat is assigned to someone else.
+    Comment(AddedAsComment),
+}
+
+/// Queues a message for the caller, or keeps it as a comment when its chat
+/// is assigned to another member. Returns what it became and whether this
+/// call created it (false when the idempotency key was used before).
 pub async fn send(
     state: &AppState,
     user: &User,
     request: SendMessage,
-) -> Result<(MessageView, bool), ApiError> {
+) -> Result<(Sent, bool), ApiError> {
     let (account, _) = account_for(state, user, request.organization_id).await?;
     let key = request.idempotency_key.trim().to_owned();
     if key.is_empty() || key.chars().count() > limits::IDEMPOTENCY_KEY_MAX_CHARS {
@@ -79,10 +91,14 @@ pub async fn send(
     }
     let kind = match request.attachment_id {
         Some(file_id) => {
-            let file = state.store.file(account, file_id).await?.ok_or_else(|| {
-                ApiError::not_found("file")
-                    .with_field("attachment_id", "no such file in this profile")
-            })?;
+            let file = state
+                .store
+                .file(account, file_id, true)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::not_found("file")
+                        .with_field("attachment_id", "no such file in this profile")
+                })?;
             if let Some(claimed) = request.kind {
                 if claimed != file.kind {
                     return Err(ApiError::new(
@@ -153,18 +169,52 @@ pub async fn send(
             StoreError::NotFound => ApiError::not_found("chat"),
             other => other.into(),
         })?;
-    if queued.created {
-        let leased = queued.message.status == MessageStatus::Sending;
+    let created = queued.created;
+    let message = match queued.outcome {
+        SendOutcome::Message(message) => message,
+        SendOutcome::Comment(comment) => {
+            if created {
+                publish_comment(state, account, comment.clone());
+            }
+            return Ok((
+                Sent::Comment(added_as_comment(state, comment).await),
+                created,
+            ));
+        }
+    };
+    if created {
+        let leased = message.status == MessageStatus::Sending;
         if let (true, Some((connection, outbox)), Some(offer)) = (leased, host, offer) {
             let lease = (connection, offer.until);
-            dispatch::hand_over(state, account, lease, &outbox, &queued.message).await;
+            dispatch::hand_over(state, account, lease, &outbox, &message).await;
         } else {
             dispatch::pump(state, account);
         }
-        publish_message(state, account, queued.message.clone());
+        publish_message(state, account, message.clone());
         publish_credits(state, account).await;
     }
-    Ok((present(state, account, queued.message), queued.created))
+    Ok((Sent::Message(present(state, account, message)), created))
+}
+
+/// The reply to a send that became a comment, naming the assignee.
+async fn added_as_comment(state: &AppState, comment: CommentView) -> AddedAsComment {
+    let assignee_id = comment.assignee_id.unwrap_or_default();
+    let who = match state.store.user(assignee_id).await {
+        Ok(Some(user)) => user.email,
+        _ => "another member".to_owned(),
+    };
+    AddedAsComment {
+        detail: format!("Added as a comment: this chat is assigned to {who}."),
+        assignee_id,
+        comment,
+    }
+}
+
+/// Sends a comment (new, edited or deleted) to every sidebar of the account.
+pub fn publish_comment(state: &AppState, account: AccountRef, comment: CommentView) {
+    state
+        .hub
+        .to_sidebars(account, ServerFrame::Comment { comment });
 }
 
 /// The batch task behind [`send`]: concurrent sends share one transaction.
@@ -196,6 +246,23 @@ async fn person_chat(
     account: AccountRef,
     number: &str,
 ) -> Result<ChatTarget, ApiError> {
+    let e164 = profile_number(state, user, account, number).await?;
+    Ok(ChatTarget {
+        wa_id: format!("{}@c.us", e164.trim_start_matches('+')),
+        phone: Some(e164),
+        name: None,
+    })
+}
+
+/// A phone number in E.164, read in the profile's country (the
+/// organization's default, or the country of the user's own number) when
+/// written without a country code.
+pub async fn profile_number(
+    state: &AppState,
+    user: &User,
+    account: AccountRef,
+    number: &str,
+) -> Result<String, ApiError> {
     let country = match account {
         AccountRef::Organization(org) => state
             .store
@@ -204,13 +271,8 @@ async fn person_chat(
             .map(|org| org.default_country),
         AccountRef::Personal(_) => user.phone.as_deref().and_then(phone::country_of),
     };
-    let e164 = phone::normalise(number, country.as_deref()).map_err(|problem| {
+    phone::normalise(number, country.as_deref()).map_err(|problem| {
         ApiError::invalid_field("phone", problem).with_code(ErrorCode::InvalidPhoneNumber)
-    })?;
-    Ok(ChatTarget {
-        wa_id: format!("{}@c.us", e164.trim_start_matches('+')),
-        phone: Some(e164),
-        name: None,
     })
 }
 

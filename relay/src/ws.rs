@@ -385,8 +385,11 @@ async fn handle(state: &AppState, peer: &Peer, request: Request) -> Result<Ack, 
         )),
         Request::Ping => Ok(Ack::Pong),
         Request::Send { message } => {
-            let (message, _) = messaging::send(state, &peer.user, message).await?;
-            Ok(Ack::Message { message })
+            let (sent, _) = messaging::send(state, &peer.user, message).await?;
+            Ok(match sent {
+                messaging::Sent::Message(message) => Ack::Message { message },
+                messaging::Sent::Comment(added) => Ack::Comment { added },
+            })
         }
         Request::Cancel { message_id } => {
             // A sidebar cancels in any profile it can see; the store scopes by account.
@@ -401,6 +404,10 @@ async fn handle(state: &AppState, peer: &Peer, request: Request) -> Result<Ack, 
             let (message, duplicate) =
                 messaging::incoming(state, host_account()?, &message).await?;
             Ok(Ack::Incoming { message, duplicate })
+        }
+        Request::Groups { groups } => {
+            crate::groups::seen(state, host_account()?, &groups).await?;
+            Ok(Ack::Done)
         }
     }
 }

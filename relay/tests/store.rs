@@ -372,7 +372,10 @@ async fn a_batch_decides_each_send_and_report_as_if_made_one_by_one(backend: Bac
     let video = results[0].as_ref().expect("video queued");
     assert!(video.created);
     let retry = results[1].as_ref().expect("retry answered");
-    assert_eq!((retry.message.id, retry.created), (video.message.id, false));
+    assert_eq!(
+        (retry.message().expect("a message").id, retry.created),
+        (video.message().expect("a message").id, false)
+    );
     assert!(
         matches!(
             results[2],
@@ -386,20 +389,22 @@ async fn a_batch_decides_each_send_and_report_as_if_made_one_by_one(backend: Bac
     );
     let text = results[3].as_ref().expect("text queued");
     assert_eq!(
-        text.message.chat_id, video.message.chat_id,
+        text.message().expect("a message").chat_id,
+        video.message().expect("a message").chat_id,
         "one chat per number"
     );
-    assert!(text.message.seq > video.message.seq);
+    assert!(text.message().expect("a message").seq > video.message().expect("a message").seq);
     assert!(matches!(results[4], Err(StoreError::NotFound)));
     let last = results[5].as_ref().expect("the last credit pays for it");
     let stored = db
         .store
-        .message(account, last.message.id)
+        .message(account, last.message().expect("a message").id)
         .await
         .expect("read")
         .expect("stored");
     assert_eq!(
-        stored, last.message,
+        stored,
+        *last.message().expect("a message"),
         "what the batch returns is what is stored"
     );
     let credits = db.store.credits(account, now, 10).await.expect("credits");
@@ -414,7 +419,11 @@ async fn a_batch_decides_each_send_and_report_as_if_made_one_by_one(backend: Bac
     let sent = |wa_id: &str| DeliveryReport::Sent {
         wa_id: Some(wa_id.into()),
     };
-    let (video_id, text_id, last_id) = (video.message.id, text.message.id, last.message.id);
+    let (video_id, text_id, last_id) = (
+        video.message().expect("a message").id,
+        text.message().expect("a message").id,
+        last.message().expect("a message").id,
+    );
     let applied = db
         .store
         .apply_reports(
@@ -540,7 +549,14 @@ async fn a_batch_decides_each_send_and_report_as_if_made_one_by_one(backend: Bac
         .expect("batch");
     let ids: Vec<Uuid> = queued
         .iter()
-        .map(|queued| queued.as_ref().expect("queued").message.id)
+        .map(|queued| {
+            queued
+                .as_ref()
+                .expect("queued")
+                .message()
+                .expect("a message")
+                .id
+        })
         .collect();
     let until = now + chrono::Duration::minutes(2);
     let leased = db

@@ -61,6 +61,14 @@ pub enum ErrorCode {
     AttachmentKindMismatch,
     /// The message is no longer queued, so it cannot be cancelled.
     NotCancellable,
+    /// The chat is assigned to someone else.
+    AlreadyAssigned,
+    /// Only the author may change that comment.
+    NotAuthor,
+    /// A contact with that number exists.
+    ContactExists,
+    /// The person named is not a member of the organization.
+    NotAMember,
     /// Another browser already hosts this number.
     HostAlreadyConnected,
     /// The request needs a host connection (or a sidebar one).

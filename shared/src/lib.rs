@@ -11,6 +11,7 @@
 //! - [`limits`]: size and length limits, and the checks that apply them.
 //! - [`message`]: message kinds, their credit costs, and message states.
 //! - [`queue`]: the send request, the message record, files and credits.
+//! - [`team`]: chats, assignment, comments, contacts, groups, the file library and their change feed.
 //! - [`protocol`]: the WebSocket frames between the relay and extensions.
 
 pub mod account;
@@ -20,3 +21,4 @@ pub mod limits;
 pub mod message;
 pub mod protocol;
 pub mod queue;
+pub mod team;

@@ -23,6 +23,104 @@ pub const MESSAGE_TEXT_MAX_CHARS: usize = 4096;
 pub const IDEMPOTENCY_KEY_MAX_CHARS: usize = 128;
 /// Longest file name kept for an upload.
 pub const FILE_NAME_MAX_CHARS: usize = 200;
+/// Longest comment.
+pub const COMMENT_MAX_CHARS: usize = 4096;
+/// Longest contact or group name.
+pub const CONTACT_NAME_MAX_CHARS: usize = 200;
+/// Longest tag.
+pub const TAG_MAX_CHARS: usize = 50;
+/// Most tags on one contact.
+pub const TAGS_PER_CONTACT_MAX: usize = 50;
+/// Longest attribute key.
+pub const ATTRIBUTE_KEY_MAX_CHARS: usize = 64;
+/// Longest attribute value.
+pub const ATTRIBUTE_VALUE_MAX_CHARS: usize = 1000;
+/// Most attributes on one contact.
+pub const ATTRIBUTES_PER_CONTACT_MAX: usize = 50;
+/// Most contacts one bulk request may name.
+pub const BULK_IDS_MAX: usize = 50_000;
+/// Largest body of a bulk request (room for [`BULK_IDS_MAX`] ids).
+pub const BULK_BODY_MAX_BYTES: usize = 2 * 1024 * 1024;
+
+/// A tag as stored: trimmed and lower-cased, so "VIP" and "vip " are one tag.
+pub fn normalise_tag(input: &str) -> Result<String, String> {
+    let tag = input.trim().to_lowercase();
+    if tag.is_empty() {
+        return Err("A tag cannot be empty.".into());
+    }
+    if tag.chars().count() > TAG_MAX_CHARS {
+        return Err(format!("A tag has at most {TAG_MAX_CHARS} characters."));
+    }
+    Ok(tag)
+}
+
+/// Normalises a list of tags (duplicates dropped), or says what is wrong.
+pub fn normalise_tags(input: &[String]) -> Result<Vec<String>, String> {
+    let mut tags = input
+        .iter()
+        .map(|tag| normalise_tag(tag))
+        .collect::<Result<Vec<_>, _>>()?;
+    tags.sort();
+    tags.dedup();
+    if tags.len() > TAGS_PER_CONTACT_MAX {
+        return Err(format!(
+            "A contact has at most {TAGS_PER_CONTACT_MAX} tags."
+        ));
+    }
+    Ok(tags)
+}
+
+/// Checks a contact's attributes (keys trimmed, none empty).
+pub fn normalise_attributes(
+    input: &std::collections::BTreeMap<String, String>,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    if input.len() > ATTRIBUTES_PER_CONTACT_MAX {
+        return Err(format!(
+            "A contact has at most {ATTRIBUTES_PER_CONTACT_MAX} attributes."
+        ));
+    }
+    let mut attributes = std::collections::BTreeMap::new();
+    for (key, value) in input {
+        let key = key.trim();
+        if key.is_empty() || key.chars().count() > ATTRIBUTE_KEY_MAX_CHARS {
+            return Err(format!(
+                "An attribute name has 1 to {ATTRIBUTE_KEY_MAX_CHARS} characters."
+            ));
+        }
+        if value.chars().count() > ATTRIBUTE_VALUE_MAX_CHARS {
+            return Err(format!(
+                "An attribute value has at most {ATTRIBUTE_VALUE_MAX_CHARS} characters."
+            ));
+        }
+        attributes.insert(key.to_owned(), value.clone());
+    }
+    Ok(attributes)
+}
+
+/// A display name: trimmed; empty means none.
+pub fn normalise_name(input: &str) -> Result<Option<String>, String> {
+    let name = input.trim();
+    if name.chars().count() > CONTACT_NAME_MAX_CHARS {
+        return Err(format!(
+            "A name has at most {CONTACT_NAME_MAX_CHARS} characters."
+        ));
+    }
+    Ok((!name.is_empty()).then(|| name.to_owned()))
+}
+
+/// A comment's text, trimmed, or what is wrong with it.
+pub fn check_comment(input: &str) -> Result<String, String> {
+    let body = input.trim();
+    if body.is_empty() {
+        return Err("Write something: a comment cannot be empty.".into());
+    }
+    if body.chars().count() > COMMENT_MAX_CHARS {
+        return Err(format!(
+            "A comment has at most {COMMENT_MAX_CHARS} characters."
+        ));
+    }
+    Ok(body.to_owned())
+}
 
 /// Trims and lower-cases an email, or says what is wrong with it.
 ///

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::error::ErrorDetail;
 use crate::message::MessageKind;
 use crate::queue::{FileView, MessageView, SendMessage};
+use crate::team::{AddedAsComment, ChatView, CommentView, ContactView, FileChange, SeenGroup};
 
 /// Bumped on any incompatible change; the relay refuses other versions.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -68,6 +69,11 @@ pub enum Request {
     Incoming {
         /// The message as seen on WhatsApp Web.
         message: IncomingMessage,
+    },
+    /// Host only: the groups WhatsApp Web lists, so an admin can add them.
+    Groups {
+        /// Each group's id and name.
+        groups: Vec<SeenGroup>,
     },
 }
 
@@ -168,6 +174,37 @@ pub enum ServerFrame {
         /// Whether a host is connected.
         online: bool,
     },
+    /// To sidebars: a chat's assignee, status, name or unread count changed
+    /// (or a group was added).
+    Chat {
+        /// Its current state.
+        chat: ChatView,
+    },
+    /// To sidebars: a comment was written, edited or deleted.
+    Comment {
+        /// Its current state.
+        comment: CommentView,
+    },
+    /// To sidebars: a contact was added or changed.
+    Contact {
+        /// Its current state.
+        contact: ContactView,
+    },
+    /// To sidebars: many contacts changed at once (bulk delete or tag);
+    /// fetch `GET /changes` from your cursor.
+    ContactsChanged {
+        /// The organization profile, `None` for "You".
+        organization_id: Option<Uuid>,
+        /// How many changed.
+        count: u64,
+    },
+    /// To sidebars: a file of the library was added, renamed or deleted.
+    File {
+        /// The organization profile, `None` for "You".
+        organization_id: Option<Uuid>,
+        /// The file.
+        file: FileChange,
+    },
     /// Keep-alive.
     Ping,
     /// The relay is closing this connection, and why.
@@ -216,6 +253,12 @@ pub enum Ack {
     },
     /// Answer to a report.
     Done,
+    /// Answer to send when the chat is assigned to someone else: the text
+    /// was kept as a comment, not sent.
+    Comment {
+        /// The comment and who handles the chat.
+        added: AddedAsComment,
+    },
 }
 
 /// A message handed to the host, under a lease.

@@ -15,6 +15,9 @@ pub(crate) mod report_batch;
 pub(crate) mod rows;
 pub(crate) mod send_batch;
 mod sqlite;
+pub(crate) mod team;
+pub(crate) mod team_rows;
+pub(crate) mod team_sql;
 
 use async_trait::async_trait;
 use chorus_shared::account::{AccountType, Role};
@@ -27,6 +30,7 @@ use uuid::Uuid;
 pub use postgres::PgStore;
 pub use queue::*;
 pub use sqlite::SqliteStore;
+pub use team::*;
 
 /// What can go wrong in the store, in terms callers can act on.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +73,12 @@ pub enum Conflict {
     },
     /// The message is no longer queued.
     NotCancellable,
+    /// Someone handles the chat already (an agent may only take unassigned ones).
+    AlreadyAssigned,
+    /// Only a note's author may change it; activity lines stay as they are.
+    NotAuthor,
+    /// A contact with that number exists.
+    ContactExists,
 }
 
 /// Result of store operations.
@@ -97,9 +107,9 @@ pub struct NewOrganizationRecord {
 }
 
 /// Everything the relay stores: both halves below, on one database.
-pub trait Store: AccountStore + QueueStore {}
+pub trait Store: AccountStore + QueueStore + TeamStore {}
 
-impl<T: AccountStore + QueueStore> Store for T {}
+impl<T: AccountStore + QueueStore + TeamStore> Store for T {}
 
 /// Accounts, sessions, organizations, members and invites.
 #[async_trait]

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use chorus_shared::message::MessageKind;
 use chorus_shared::protocol::{DeliveryReport, IncomingMessage};
 use chorus_shared::queue::{CreditGrant, CreditPlan, Credits, FileView, MessageView};
+use chorus_shared::team::CommentView;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -151,14 +152,35 @@ pub struct Applied {
     pub leased: Vec<MessageView>,
 }
 
-/// Result of queuing: the message, and whether this call created it (false
-/// when the idempotency key matched an earlier send).
+/// Result of queuing: the message (or the comment it became), and whether
+/// this call created it (false when the idempotency key matched an earlier
+/// send).
 #[derive(Debug, Clone)]
 pub struct Queued {
-    /// The message.
-    pub message: MessageView,
+    /// What the send became.
+    pub outcome: SendOutcome,
     /// False for a retry of an earlier send.
     pub created: bool,
+}
+
+/// What a send became.
+#[derive(Debug, Clone)]
+pub enum SendOutcome {
+    /// Queued for the host.
+    Message(MessageView),
+    /// Kept as a comment, because the chat is assigned to someone else
+    /// (the comment's `assignee_id` says who).
+    Comment(CommentView),
+}
+
+impl Queued {
+    /// The queued message, unless the send became a comment.
+    pub fn message(&self) -> Option<&MessageView> {
+        match &self.outcome {
+            SendOutcome::Message(message) => Some(message),
+            SendOutcome::Comment(_) => None,
+        }
+    }
 }
 
 /// The queue and credits storage interface.
@@ -262,8 +284,14 @@ pub trait QueueStore: Send + Sync + 'static {
 
     /// Records an uploaded file.
     async fn create_file(&self, file: NewFile, now: DateTime<Utc>) -> StoreResult<FileView>;
-    /// A file of the account.
-    async fn file(&self, account: AccountRef, id: Uuid) -> StoreResult<Option<FileView>>;
+    /// A file of the account; with `in_library`, only if it was not deleted
+    /// from the library (messages that carry a deleted file still reach it).
+    async fn file(
+        &self,
+        account: AccountRef,
+        id: Uuid,
+        in_library: bool,
+    ) -> StoreResult<Option<FileView>>;
 }
 
 /// How much to take from each grant, soonest expiry first; `None` when the

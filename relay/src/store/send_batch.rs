@@ -12,10 +12,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use chorus_shared::message::{Direction, MessageStatus};
 use chorus_shared::queue::{FileView, MessageView};
+use chorus_shared::team::{CommentKind, CommentView};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::queue::{plan_draw, AccountRef, ChatRef, ChatTarget, NewOutgoing, Queued};
+use super::queue::{plan_draw, AccountRef, ChatRef, ChatTarget, NewOutgoing, Queued, SendOutcome};
 use super::rows::{millis, time};
 use super::{Conflict, StoreError, StoreResult};
 
@@ -30,8 +31,12 @@ pub(crate) struct BatchFacts {
     pub seq_start: HashMap<Uuid, i64>,
     /// Messages queued earlier under the batch's idempotency keys.
     pub earlier: HashMap<KeyOf, MessageView>,
-    /// Chats the batch names by id: their account and WhatsApp id.
-    pub chats: HashMap<Uuid, (Uuid, String)>,
+    /// Sends that became comments earlier under the batch's idempotency keys.
+    pub earlier_comments: HashMap<KeyOf, CommentView>,
+    /// Chats the batch names, by id: their account, WhatsApp id and assignee.
+    pub chats: HashMap<Uuid, (Uuid, String, Option<Uuid>)>,
+    /// Existing chats of the batch's targets, by account and WhatsApp id.
+    pub chats_by_wa_id: HashMap<(Uuid, String), Uuid>,
     /// Files the batch attaches, with their account.
     pub files: HashMap<Uuid, (Uuid, FileView)>,
     /// Each account's unexpired grants with credits left, soonest expiry first.
@@ -49,6 +54,8 @@ pub(crate) struct BatchNeeds {
     pub keys: Vec<KeyOf>,
     /// Chats named by id.
     pub chat_ids: Vec<Uuid>,
+    /// Chats named by WhatsApp id, per account.
+    pub targets: Vec<(Uuid, String)>,
     /// Attached files.
     pub file_ids: Vec<Uuid>,
     /// Accounts whose host is online and may take messages at once.
@@ -61,10 +68,16 @@ pub(crate) fn needs(batch: &[NewOutgoing]) -> BatchNeeds {
     let mut chat_ids = BTreeSet::new();
     let mut file_ids = BTreeSet::new();
     let mut hosted = BTreeSet::new();
+    let mut targets = BTreeSet::new();
     for new in batch {
         *accounts.entry(new.account).or_default() += 1;
-        if let ChatRef::Id(id) = new.chat {
-            chat_ids.insert(id);
+        match &new.chat {
+            ChatRef::Id(id) => {
+                chat_ids.insert(*id);
+            }
+            ChatRef::Target(target) => {
+                targets.insert((new.account.id(), target.wa_id.clone()));
+            }
         }
         file_ids.extend(new.attachment_id);
         if new.lease.is_some() {
@@ -77,6 +90,7 @@ pub(crate) fn needs(batch: &[NewOutgoing]) -> BatchNeeds {
         accounts,
         keys: batch.iter().map(key_of).collect(),
         chat_ids: chat_ids.into_iter().collect(),
+        targets: targets.into_iter().collect(),
         file_ids: file_ids.into_iter().collect(),
         hosted: hosted.into_iter().collect(),
     }
@@ -106,8 +120,21 @@ pub(crate) struct NewRow {
 enum Outcome {
     Refused(StoreError),
     Earlier(Box<MessageView>),
+    EarlierComment(Box<CommentView>),
     New(usize),
     SameAs(usize),
+    Commented(usize),
+    SameComment(usize),
+}
+
+/// A send kept as a comment because its chat is assigned to someone else.
+pub(crate) struct RedirectRow {
+    /// The comment (its `assignee_id` is the chat's assignee).
+    pub view: CommentView,
+    /// Whose number.
+    pub account: AccountRef,
+    /// The send's key, so a retry finds this comment.
+    pub idempotency_key: String,
 }
 
 /// What the backend writes, and how each send turns out.
@@ -115,19 +142,22 @@ pub(crate) struct BatchWrites {
     outcomes: Vec<Outcome>,
     /// Messages to insert, in batch order.
     pub rows: Vec<NewRow>,
+    /// Sends kept as comments.
+    pub redirects: Vec<RedirectRow>,
     /// Credits to take from each grant.
     pub grant_takes: Vec<(Uuid, i64)>,
 }
 
 impl BatchWrites {
-    /// Chats to find or create, one per account and WhatsApp id.
-    pub fn chat_targets(&self) -> Vec<(AccountRef, ChatTarget)> {
-        let mut targets: HashMap<(Uuid, &str), (AccountRef, ChatTarget)> = HashMap::new();
+    /// Chats to find or create, one per account and WhatsApp id, with the
+    /// feed position a new one takes.
+    pub fn chat_targets(&self) -> Vec<(AccountRef, ChatTarget, i64)> {
+        let mut targets: HashMap<(Uuid, &str), (AccountRef, ChatTarget, i64)> = HashMap::new();
         for row in &self.rows {
             if let Some(target) = &row.target {
                 let entry = targets
                     .entry((row.account.id(), target.wa_id.as_str()))
-                    .or_insert_with(|| (row.account, target.clone()));
+                    .or_insert_with(|| (row.account, target.clone(), row.view.seq));
                 if target.name.is_some() {
                     entry.1.name.clone_from(&target.name);
                 }
@@ -161,23 +191,52 @@ impl BatchWrites {
         Ok(())
     }
 
+    /// New contacts for the people the batch writes to (an existing one
+    /// becomes active again): account, E.164 number, feed position.
+    pub fn contacts(&self) -> Vec<(AccountRef, String, i64)> {
+        let mut contacts: HashMap<(Uuid, String), (AccountRef, String, i64)> = HashMap::new();
+        for row in &self.rows {
+            if let Some(phone) = row.target.as_ref().and_then(|target| target.phone.clone()) {
+                contacts
+                    .entry((row.account.id(), phone.clone()))
+                    .or_insert((row.account, phone, row.view.seq));
+            }
+        }
+        let mut contacts: Vec<_> = contacts.into_values().collect();
+        contacts.sort_by(|a, b| (a.0.id(), &a.1).cmp(&(b.0.id(), &b.1)));
+        contacts
+    }
+
     /// Each send's result, in batch order, once the writes committed.
     pub fn results(self) -> Vec<StoreResult<Queued>> {
         let rows = self.rows;
+        let redirects = self.redirects;
         self.outcomes
             .into_iter()
             .map(|outcome| match outcome {
                 Outcome::Refused(error) => Err(error),
                 Outcome::Earlier(message) => Ok(Queued {
-                    message: *message,
+                    outcome: SendOutcome::Message(*message),
+                    created: false,
+                }),
+                Outcome::EarlierComment(comment) => Ok(Queued {
+                    outcome: SendOutcome::Comment(*comment),
                     created: false,
                 }),
                 Outcome::New(index) => Ok(Queued {
-                    message: rows[index].view.clone(),
+                    outcome: SendOutcome::Message(rows[index].view.clone()),
                     created: true,
                 }),
                 Outcome::SameAs(index) => Ok(Queued {
-                    message: rows[index].view.clone(),
+                    outcome: SendOutcome::Message(rows[index].view.clone()),
+                    created: false,
+                }),
+                Outcome::Commented(index) => Ok(Queued {
+                    outcome: SendOutcome::Comment(redirects[index].view.clone()),
+                    created: true,
+                }),
+                Outcome::SameComment(index) => Ok(Queued {
+                    outcome: SendOutcome::Comment(redirects[index].view.clone()),
                     created: false,
                 }),
             })
@@ -200,7 +259,9 @@ pub(crate) fn plan(
     let mut taken: HashMap<Uuid, i64> = HashMap::new();
     let mut grant_order: Vec<Uuid> = Vec::new();
     let mut created: HashMap<KeyOf, usize> = HashMap::new();
+    let mut commented: HashMap<KeyOf, usize> = HashMap::new();
     let mut rows: Vec<NewRow> = Vec::new();
+    let mut redirects: Vec<RedirectRow> = Vec::new();
     let mut outcomes = Vec::with_capacity(batch.len());
     for new in batch {
         let account = new.account;
@@ -212,20 +273,42 @@ pub(crate) fn plan(
             outcomes.push(Outcome::Earlier(Box::new(message.clone())));
             continue;
         }
+        if let Some(comment) = facts.earlier_comments.get(&key) {
+            outcomes.push(Outcome::EarlierComment(Box::new(comment.clone())));
+            continue;
+        }
         if let Some(&index) = created.get(&key) {
             outcomes.push(Outcome::SameAs(index));
             continue;
         }
+        if let Some(&index) = commented.get(&key) {
+            outcomes.push(Outcome::SameComment(index));
+            continue;
+        }
         let (chat_id, chat_wa_id, target) = match new.chat {
             ChatRef::Id(id) => match facts.chats.get(&id) {
-                Some((owner, wa_id)) if *owner == account.id() => (id, wa_id.clone(), None),
+                Some((owner, wa_id, _)) if *owner == account.id() => (id, wa_id.clone(), None),
                 _ => {
                     outcomes.push(Outcome::Refused(StoreError::NotFound));
                     continue;
                 }
             },
-            ChatRef::Target(target) => (Uuid::nil(), target.wa_id.clone(), Some(target)),
+            ChatRef::Target(target) => {
+                let known = facts
+                    .chats_by_wa_id
+                    .get(&(account.id(), target.wa_id.clone()))
+                    .copied();
+                (
+                    known.unwrap_or(Uuid::nil()),
+                    target.wa_id.clone(),
+                    Some(target),
+                )
+            }
         };
+        let assignee = facts
+            .chats
+            .get(&chat_id)
+            .and_then(|(_, _, assignee)| *assignee);
         let attachment = match new.attachment_id {
             None => None,
             Some(id) => match facts.files.get(&id) {
@@ -236,6 +319,32 @@ pub(crate) fn plan(
                 }
             },
         };
+        if let Some(assignee) = assignee.filter(|assignee| *assignee != new.author_id) {
+            let body = new.text.clone().unwrap_or_else(|| {
+                attachment
+                    .as_ref()
+                    .map_or_else(String::new, |file| format!("[{}]", file.name))
+            });
+            commented.insert(key, redirects.len());
+            outcomes.push(Outcome::Commented(redirects.len()));
+            redirects.push(RedirectRow {
+                view: CommentView {
+                    id: new.id,
+                    chat_id,
+                    author_id: Some(new.author_id),
+                    kind: CommentKind::Redirected,
+                    body,
+                    assignee_id: Some(assignee),
+                    created_at: now,
+                    edited_at: None,
+                    deleted_at: None,
+                    seq: this_seq,
+                },
+                account,
+                idempotency_key: new.idempotency_key,
+            });
+            continue;
+        }
         let cost = new.kind.cost();
         let grants = facts.grants.entry(account.id()).or_default();
         let Some(holds) = plan_draw(grants, cost) else {
@@ -307,6 +416,7 @@ pub(crate) fn plan(
     BatchWrites {
         outcomes,
         rows,
+        redirects,
         grant_takes: grant_order
             .into_iter()
             .map(|grant| (grant, taken[&grant]))
@@ -335,6 +445,7 @@ macro_rules! define_queue_batch {
 
             use $crate::store::send_batch::{needs, plan, BatchFacts};
             use $crate::store::rows::{millis, KeyedMessageRow, OwnedFileRow, MESSAGE_SELECT};
+            use $crate::store::team_rows::{KeyedCommentRow, COMMENT_COLUMNS};
 
             if batch.is_empty() {
                 return Ok(Vec::new());
@@ -386,24 +497,53 @@ macro_rules! define_queue_batch {
                 facts.earlier.insert(key, MessageView::from(row.message));
             }
 
-            if !needs.chat_ids.is_empty() {
-                let mut query =
-                    QueryBuilder::<$db>::new("SELECT id, account_id, wa_id FROM chats WHERE id IN (");
-                let mut ids = query.separated(", ");
-                for id in &needs.chat_ids {
-                    ids.push_bind(*id);
-                }
-                query.push(")");
-                let chats: Vec<(Uuid, Uuid, String)> =
-                    query.build_query_as().fetch_all(&mut **tx).await?;
-                for (id, account, wa_id) in chats {
-                    facts.chats.insert(id, (account, wa_id));
-                }
+            let mut query = QueryBuilder::<$db>::new(format!(
+                "SELECT {COMMENT_COLUMNS}, account_id, idempotency_key FROM comments \
+                 WHERE idempotency_key IS NOT NULL AND ("
+            ));
+            let mut terms = query.separated(" OR ");
+            for (account, author, key) in &needs.keys {
+                terms.push("(account_id = ");
+                terms.push_bind_unseparated(*account);
+                terms.push_unseparated(" AND author_id = ");
+                terms.push_bind_unseparated(*author);
+                terms.push_unseparated(" AND idempotency_key = ");
+                terms.push_bind_unseparated(key.clone());
+                terms.push_unseparated(")");
+            }
+            query.push(")");
+            let earlier: Vec<KeyedCommentRow> = query.build_query_as().fetch_all(&mut **tx).await?;
+            for row in earlier {
+                let key = row.key();
+                facts.earlier_comments.insert(key, row.comment.into());
+            }
+
+            let mut query = QueryBuilder::<$db>::new(
+                "SELECT id, account_id, wa_id, assignee_id FROM chats WHERE ",
+            );
+            let mut terms = query.separated(" OR ");
+            for id in &needs.chat_ids {
+                terms.push("id = ");
+                terms.push_bind_unseparated(*id);
+            }
+            for (account, wa_id) in &needs.targets {
+                terms.push("(account_id = ");
+                terms.push_bind_unseparated(*account);
+                terms.push_unseparated(" AND wa_id = ");
+                terms.push_bind_unseparated(wa_id.clone());
+                terms.push_unseparated(")");
+            }
+            let chats: Vec<(Uuid, Uuid, String, Option<Uuid>)> =
+                query.build_query_as().fetch_all(&mut **tx).await?;
+            for (id, account, wa_id, assignee) in chats {
+                facts.chats_by_wa_id.insert((account, wa_id.clone()), id);
+                facts.chats.insert(id, (account, wa_id, assignee));
             }
 
             if !needs.file_ids.is_empty() {
                 let mut query = QueryBuilder::<$db>::new(
-                    "SELECT id, account_id, name, mime, kind, size, created_at FROM files WHERE id IN (",
+                    "SELECT id, account_id, name, mime, kind, size, created_at FROM files \
+                     WHERE deleted_at IS NULL AND id IN (",
                 );
                 let mut ids = query.separated(", ");
                 for id in &needs.file_ids {
@@ -451,6 +591,26 @@ macro_rules! define_queue_batch {
             }
 
             let mut writes = plan(batch, facts, now);
+            if !writes.redirects.is_empty() {
+                let mut query = QueryBuilder::<$db>::new(
+                    "INSERT INTO comments (id, account_id, chat_id, author_id, kind, body, \
+                     assignee_id, created_at, seq, idempotency_key) ",
+                );
+                query.push_values(&writes.redirects, |mut row, redirect| {
+                    let view = &redirect.view;
+                    row.push_bind(view.id)
+                        .push_bind(redirect.account.id())
+                        .push_bind(view.chat_id)
+                        .push_bind(view.author_id)
+                        .push_bind(view.kind.as_str())
+                        .push_bind(view.body.clone())
+                        .push_bind(view.assignee_id)
+                        .push_bind(at)
+                        .push_bind(view.seq)
+                        .push_bind(redirect.idempotency_key.clone());
+                });
+                query.build().execute(&mut **tx).await?;
+            }
             if writes.rows.is_empty() {
                 return Ok(writes.results());
             }
@@ -458,20 +618,24 @@ macro_rules! define_queue_batch {
             let targets = writes.chat_targets();
             if !targets.is_empty() {
                 let mut query = QueryBuilder::<$db>::new(
-                    "INSERT INTO chats (id, account_id, wa_id, phone, name, created_at, last_activity_at) ",
+                    "INSERT INTO chats (id, account_id, wa_id, phone, name, kind, created_at, \
+                     last_activity_at, seq) ",
                 );
-                query.push_values(targets, |mut row, (account, target)| {
+                query.push_values(targets, |mut row, (account, target, seq)| {
+                    let kind = if target.wa_id.ends_with("@g.us") { "group" } else { "person" };
                     row.push_bind(Uuid::now_v7())
                         .push_bind(account.id())
                         .push_bind(target.wa_id)
                         .push_bind(target.phone)
                         .push_bind(target.name)
+                        .push_bind(kind)
                         .push_bind(at)
-                        .push_bind(at);
+                        .push_bind(at)
+                        .push_bind(seq);
                 });
                 query.push(
                     " ON CONFLICT (account_id, wa_id) DO UPDATE SET \
-                     last_activity_at = excluded.last_activity_at, \
+                     last_activity_at = excluded.last_activity_at, unread = 0, \
                      name = COALESCE(excluded.name, chats.name) \
                      RETURNING id, account_id, wa_id",
                 );
@@ -485,13 +649,37 @@ macro_rules! define_queue_batch {
             }
             let touched = writes.touched_chats();
             if !touched.is_empty() {
-                let mut query = QueryBuilder::<$db>::new("UPDATE chats SET last_activity_at = ");
+                let mut query = QueryBuilder::<$db>::new("UPDATE chats SET unread = 0, last_activity_at = ");
                 query.push_bind(at).push(" WHERE id IN (");
                 let mut ids = query.separated(", ");
                 for id in touched {
                     ids.push_bind(id);
                 }
                 query.push(")");
+                query.build().execute(&mut **tx).await?;
+            }
+
+            let contacts = writes.contacts();
+            if !contacts.is_empty() {
+                let mut query = QueryBuilder::<$db>::new(
+                    "INSERT INTO contacts (id, account_id, phone, source, created_at, \
+                     last_active_at, seq) ",
+                );
+                query.push_values(contacts, |mut row, (account, phone, seq)| {
+                    row.push_bind(Uuid::now_v7())
+                        .push_bind(account.id())
+                        .push_bind(phone)
+                        .push_bind("outgoing")
+                        .push_bind(at)
+                        .push_bind(at)
+                        .push_bind(seq);
+                });
+                query.push(
+                    " ON CONFLICT (account_id, phone) DO UPDATE SET \
+                     last_active_at = excluded.last_active_at, \
+                     seq = CASE WHEN contacts.deleted_at IS NULL THEN contacts.seq ELSE excluded.seq END, \
+                     deleted_at = NULL",
+                );
                 query.build().execute(&mut **tx).await?;
             }
 

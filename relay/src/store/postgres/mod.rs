@@ -55,3 +55,5 @@ impl PgStore {
         Ok(row.map(User::from))
     }
 }
+
+crate::store::team_sql::define_team_store!(super::PgStore, sqlx::Postgres, pool, pool);

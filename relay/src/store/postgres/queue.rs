@@ -156,30 +156,7 @@ async fn release_hold(
     .await
 }
 
-async fn upsert_chat(
-    tx: &mut Tx,
-    account: AccountRef,
-    target: &ChatTarget,
-    now: DateTime<Utc>,
-) -> StoreResult<Uuid> {
-    let id = sqlx::query_scalar(
-        "INSERT INTO chats (id, account_id, wa_id, phone, name, created_at, last_activity_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (account_id, wa_id) DO UPDATE SET \
-         last_activity_at = excluded.last_activity_at, name = COALESCE(excluded.name, chats.name) \
-         RETURNING id",
-    )
-    .bind(Uuid::now_v7())
-    .bind(account.id())
-    .bind(&target.wa_id)
-    .bind(&target.phone)
-    .bind(&target.name)
-    .bind(millis(now))
-    .bind(millis(now))
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(id)
-}
+crate::store::team_sql::define_incoming_chat!(Postgres);
 
 /// Moves messages out of a lease back to the queue.
 async fn requeue(
@@ -393,7 +370,7 @@ impl QueueStore for PgStore {
                 .ok_or(StoreError::NotFound)?;
             return Ok((message, true));
         }
-        let chat = upsert_chat(&mut tx, account, &chat, now).await?;
+        let chat = upsert_incoming_chat(&mut tx, account, &chat, seq, now).await?;
         let cost = incoming.kind.cost();
         let paid = draw(&mut tx, account, cost, now).await?.is_ok();
         sqlx::query(
@@ -516,10 +493,10 @@ impl QueueStore for PgStore {
 
     async fn create_file(&self, file: NewFile, now: DateTime<Utc>) -> StoreResult<FileView> {
         let mut tx = self.pool.begin().await?;
-        ensure_account(&mut tx, file.account).await?;
+        let seq = next_seq(&mut tx, file.account).await?;
         let row: FileRow = sqlx::query_as(
-            "INSERT INTO files (id, account_id, name, mime, kind, size, sha256, uploaded_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, name, mime, kind, size, created_at",
+            "INSERT INTO files (id, account_id, name, mime, kind, size, sha256, uploaded_by, created_at, seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, name, mime, kind, size, created_at",
         )
         .bind(file.id)
         .bind(file.account.id())
@@ -530,16 +507,28 @@ impl QueueStore for PgStore {
         .bind(&file.sha256)
         .bind(file.uploaded_by)
         .bind(millis(now))
+        .bind(seq)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(row.into())
     }
 
-    async fn file(&self, account: AccountRef, id: Uuid) -> StoreResult<Option<FileView>> {
-        let row: Option<FileRow> = sqlx::query_as(
-            "SELECT id, name, mime, kind, size, created_at FROM files WHERE id = $1 AND account_id = $2",
-        )
+    async fn file(
+        &self,
+        account: AccountRef,
+        id: Uuid,
+        in_library: bool,
+    ) -> StoreResult<Option<FileView>> {
+        let only_library = if in_library {
+            " AND deleted_at IS NULL"
+        } else {
+            ""
+        };
+        let row: Option<FileRow> = sqlx::query_as(&format!(
+            "SELECT id, name, mime, kind, size, created_at FROM files \
+             WHERE id = $1 AND account_id = $2{only_library}"
+        ))
         .bind(id)
         .bind(account.id())
         .fetch_optional(&self.pool)

@@ -62,3 +62,5 @@ impl SqliteStore {
         Ok(row.map(User::from))
     }
 }
+
+crate::store::team_sql::define_team_store!(super::SqliteStore, sqlx::Sqlite, write, read);

@@ -145,30 +145,7 @@ async fn release_hold(
     .await
 }
 
-async fn upsert_chat(
-    tx: &mut Tx,
-    account: AccountRef,
-    target: &ChatTarget,
-    now: DateTime<Utc>,
-) -> StoreResult<Uuid> {
-    let id = sqlx::query_scalar(
-        "INSERT INTO chats (id, account_id, wa_id, phone, name, created_at, last_activity_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (account_id, wa_id) DO UPDATE SET \
-         last_activity_at = excluded.last_activity_at, name = COALESCE(excluded.name, chats.name) \
-         RETURNING id",
-    )
-    .bind(Uuid::now_v7())
-    .bind(account.id())
-    .bind(&target.wa_id)
-    .bind(&target.phone)
-    .bind(&target.name)
-    .bind(millis(now))
-    .bind(millis(now))
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(id)
-}
+crate::store::team_sql::define_incoming_chat!(Sqlite);
 
 /// Moves messages out of a lease back to the queue.
 async fn requeue(
@@ -381,7 +358,7 @@ impl QueueStore for SqliteStore {
                 .ok_or(StoreError::NotFound)?;
             return Ok((message, true));
         }
-        let chat = upsert_chat(&mut tx, account, &chat, now).await?;
+        let chat = upsert_incoming_chat(&mut tx, account, &chat, seq, now).await?;
         let cost = incoming.kind.cost();
         let paid = draw(&mut tx, account, cost, now).await?.is_ok();
         sqlx::query(
@@ -504,10 +481,10 @@ impl QueueStore for SqliteStore {
 
     async fn create_file(&self, file: NewFile, now: DateTime<Utc>) -> StoreResult<FileView> {
         let mut tx = self.write.begin().await?;
-        ensure_account(&mut tx, file.account).await?;
+        let seq = next_seq(&mut tx, file.account).await?;
         let row: FileRow = sqlx::query_as(
-            "INSERT INTO files (id, account_id, name, mime, kind, size, sha256, uploaded_by, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, name, mime, kind, size, created_at",
+            "INSERT INTO files (id, account_id, name, mime, kind, size, sha256, uploaded_by, created_at, seq) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, name, mime, kind, size, created_at",
         )
         .bind(file.id)
         .bind(file.account.id())
@@ -518,16 +495,28 @@ impl QueueStore for SqliteStore {
         .bind(&file.sha256)
         .bind(file.uploaded_by)
         .bind(millis(now))
+        .bind(seq)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(row.into())
     }
 
-    async fn file(&self, account: AccountRef, id: Uuid) -> StoreResult<Option<FileView>> {
-        let row: Option<FileRow> = sqlx::query_as(
-            "SELECT id, name, mime, kind, size, created_at FROM files WHERE id = ? AND account_id = ?",
-        )
+    async fn file(
+        &self,
+        account: AccountRef,
+        id: Uuid,
+        in_library: bool,
+    ) -> StoreResult<Option<FileView>> {
+        let only_library = if in_library {
+            " AND deleted_at IS NULL"
+        } else {
+            ""
+        };
+        let row: Option<FileRow> = sqlx::query_as(&format!(
+            "SELECT id, name, mime, kind, size, created_at FROM files \
+             WHERE id = ? AND account_id = ?{only_library}"
+        ))
         .bind(id)
         .bind(account.id())
         .fetch_optional(&self.read)

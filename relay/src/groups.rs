@@ -1,0 +1,108 @@
+//! WhatsApp groups: the host reports the groups WhatsApp Web lists, and an
+//! admin adds one to Chorus, after which it is a chat like any other
+//! (sends, assignment, comments).
+
+use axum::extract::State;
+use axum::Json;
+use chorus_shared::error::ErrorBody;
+use chorus_shared::limits;
+use chorus_shared::team::{AddGroup, ChatView, GroupView, SeenGroup};
+use chrono::Utc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::chats::publish_chat;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery, ProfileQuery};
+use crate::messaging::account_for;
+use crate::session::CurrentUser;
+use crate::store::AccountRef;
+use crate::{orgs, AppState};
+
+/// Most groups one report may carry.
+const GROUPS_PER_REPORT_MAX: usize = 1000;
+
+/// Routes under `/api/v1` for groups.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list, add))
+}
+
+fn check_wa_id(wa_id: &str) -> Result<String, ApiError> {
+    let wa_id = wa_id.trim();
+    if !wa_id.ends_with("@g.us") || wa_id.len() > 128 || wa_id.len() <= "@g.us".len() {
+        return Err(ApiError::invalid_field(
+            "wa_id",
+            "Expected a WhatsApp group id such as 120363012345678901@g.us.",
+        ));
+    }
+    Ok(wa_id.to_owned())
+}
+
+/// Records the groups a host reports seeing.
+pub async fn seen(
+    state: &AppState,
+    account: AccountRef,
+    groups: &[SeenGroup],
+) -> Result<(), ApiError> {
+    if groups.len() > GROUPS_PER_REPORT_MAX {
+        return Err(ApiError::invalid_field(
+            "groups",
+            format!("Report at most {GROUPS_PER_REPORT_MAX} groups at once."),
+        ));
+    }
+    let mut checked = Vec::with_capacity(groups.len());
+    for group in groups {
+        let name = limits::normalise_name(&group.name)
+            .map_err(|problem| ApiError::invalid_field("name", problem))?
+            .unwrap_or_default();
+        checked.push(SeenGroup {
+            wa_id: check_wa_id(&group.wa_id)?,
+            name,
+        });
+    }
+    checked.sort_by(|a, b| a.wa_id.cmp(&b.wa_id));
+    checked.dedup_by(|a, b| a.wa_id == b.wa_id);
+    state
+        .store
+        .see_groups(account, &checked, Utc::now())
+        .await?;
+    Ok(())
+}
+
+/// Groups the host has seen, and whether each is added.
+#[utoipa::path(get, path = "/groups", tag = "groups", security(("bearer" = [])),
+    params(ProfileQuery),
+    responses((status = 200, body = [GroupView]), (status = 404, body = ErrorBody)))]
+async fn list(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(query): ApiQuery<ProfileQuery>,
+) -> Result<Json<Vec<GroupView>>, ApiError> {
+    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    Ok(Json(state.store.groups(account).await?))
+}
+
+/// Add a group to the organization's chats (admins only).
+#[utoipa::path(post, path = "/groups", tag = "groups", security(("bearer" = [])),
+    request_body = AddGroup,
+    responses((status = 200, body = ChatView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(body): ApiJson<AddGroup>,
+) -> Result<Json<ChatView>, ApiError> {
+    orgs::require_admin(&state, body.organization_id, current.user.id, "add a group").await?;
+    let wa_id = check_wa_id(&body.wa_id)?;
+    let name = match &body.name {
+        Some(name) => limits::normalise_name(name)
+            .map_err(|problem| ApiError::invalid_field("name", problem))?,
+        None => None,
+    };
+    let account = AccountRef::Organization(body.organization_id);
+    let chat = state
+        .store
+        .add_group(account, &wa_id, name, Utc::now())
+        .await?;
+    publish_chat(&state, account, chat.clone());
+    Ok(Json(chat))
+}
