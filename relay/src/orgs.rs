@@ -10,7 +10,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use chorus_shared::account::Role;
 use chorus_shared::api::{
-    CreateInvite, Invite, InviteList, MemberList, MyOrganizations, Organization, UpdateOrganization,
+    ChangeRole, CreateInvite, Invite, InviteList, MemberList, MyOrganizations, Organization,
+    UpdateOrganization,
 };
 use chorus_shared::error::{ErrorBody, ErrorCode};
 use chorus_shared::limits;
@@ -22,6 +23,7 @@ use uuid::Uuid;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::session::CurrentUser;
+use crate::store::MemberChange;
 use crate::{phone, AppState};
 
 /// Routes under `/api/v1` for organizations.
@@ -30,7 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(my_organizations))
         .routes(routes!(organization, update_organization))
         .routes(routes!(members))
-        .routes(routes!(remove_member))
+        .routes(routes!(remove_member, change_role))
         .routes(routes!(invites, create_invite))
         .routes(routes!(revoke_invite))
 }
@@ -182,13 +184,44 @@ async fn remove_member(
     }
     state
         .store
-        .remove_member(org_id, user_id)
+        .change_member(org_id, user_id, MemberChange::Remove)
         .await
         .map_err(|e| match e {
             crate::store::StoreError::NotFound => ApiError::not_found("member"),
             other => other.into(),
         })?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Make a member an admin or an agent (admins only; an organization keeps
+/// at least one admin).
+#[utoipa::path(patch, path = "/orgs/{org_id}/members/{user_id}", tag = "organizations",
+    security(("bearer" = [])), params(("org_id" = Uuid, Path), ("user_id" = Uuid, Path)),
+    request_body = ChangeRole,
+    responses(
+        (status = 200, body = MemberList),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "last admin", body = ErrorBody),
+    ))]
+async fn change_role(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath((org_id, user_id)): ApiPath<(Uuid, Uuid)>,
+    ApiJson(body): ApiJson<ChangeRole>,
+) -> Result<Json<MemberList>, ApiError> {
+    require_admin(&state, org_id, current.user.id, "change roles").await?;
+    state
+        .store
+        .change_member(org_id, user_id, MemberChange::Role(body.role))
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::NotFound => ApiError::not_found("member"),
+            other => other.into(),
+        })?;
+    Ok(Json(MemberList {
+        members: state.store.members(org_id).await?,
+    }))
 }
 
 /// Every invite of the organization with its state (admin).

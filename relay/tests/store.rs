@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::Arc;
 
-use chorus_relay::store::{Conflict, NewOrganizationRecord, Store, StoreError};
+use chorus_relay::store::{Conflict, MemberChange, NewOrganizationRecord, Store, StoreError};
 use chorus_shared::account::{AccountType, InviteState, Role};
 use chorus_shared::api::User;
 use chrono::Utc;
@@ -156,7 +156,10 @@ async fn the_last_admin_cannot_be_removed(backend: Backend) {
     let db = TestDb::new(backend).await;
     let admin = user(&db.store, "admin@x.test").await;
     let org = organization_of(&db.store, &admin).await;
-    let removed = db.store.remove_member(org, admin.id).await;
+    let removed = db
+        .store
+        .change_member(org, admin.id, MemberChange::Remove)
+        .await;
     assert!(matches!(
         removed,
         Err(StoreError::Conflict(Conflict::LastAdmin))
@@ -165,7 +168,10 @@ async fn the_last_admin_cannot_be_removed(backend: Backend) {
         db.store.role(org, admin.id).await.expect("role"),
         Some(Role::Admin)
     );
-    let nobody = db.store.remove_member(org, Uuid::now_v7()).await;
+    let nobody = db
+        .store
+        .change_member(org, Uuid::now_v7(), MemberChange::Remove)
+        .await;
     assert!(matches!(nobody, Err(StoreError::NotFound)));
 }
 

@@ -212,6 +212,15 @@ pub struct Member {
     pub joined_at: DateTime<Utc>,
 }
 
+/// `PATCH /orgs/{org_id}/members/{user_id}` (admin): a member's new role.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRole {
+    /// `admin` or `agent`.
+    pub role: Role,
+}
+
 /// `GET /orgs/{org_id}/members`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -81,6 +81,15 @@ pub enum Conflict {
     ContactExists,
 }
 
+/// What happens to a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    /// They leave or are removed.
+    Remove,
+    /// They get this role.
+    Role(Role),
+}
+
 /// Result of store operations.
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -173,8 +182,14 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn memberships(&self, user_id: Uuid) -> StoreResult<Vec<Membership>>;
     /// The organization's members, earliest first.
     async fn members(&self, org_id: Uuid) -> StoreResult<Vec<Member>>;
-    /// Removes a member; [`Conflict::LastAdmin`] if they are the only admin.
-    async fn remove_member(&self, org_id: Uuid, user_id: Uuid) -> StoreResult<()>;
+    /// Removes a member or changes their role; [`Conflict::LastAdmin`] if
+    /// that would leave the organization without an admin.
+    async fn change_member(
+        &self,
+        org_id: Uuid,
+        user_id: Uuid,
+        change: MemberChange,
+    ) -> StoreResult<()>;
 
     /// Opens an invite; refuses one for a member or one already open.
     async fn create_invite(

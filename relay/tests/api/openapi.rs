@@ -40,6 +40,7 @@ async fn the_document_lists_every_endpoint_and_method() {
         "PATCH /api/v1/orgs/{org_id}",
         "GET /api/v1/orgs/{org_id}/members",
         "DELETE /api/v1/orgs/{org_id}/members/{user_id}",
+        "PATCH /api/v1/orgs/{org_id}/members/{user_id}",
         "GET /api/v1/orgs/{org_id}/invites",
         "POST /api/v1/orgs/{org_id}/invites",
         "DELETE /api/v1/orgs/{org_id}/invites/{invite_id}",

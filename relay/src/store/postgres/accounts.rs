@@ -14,8 +14,8 @@ use crate::store::rows::{
     ReceivedInviteRow, UserRow,
 };
 use crate::store::{
-    conflict_on_unique, AccountStore, Conflict, NewOrganizationRecord, StoreError, StoreResult,
-    StoredCredentials,
+    conflict_on_unique, AccountStore, Conflict, MemberChange, NewOrganizationRecord, StoreError,
+    StoreResult, StoredCredentials,
 };
 
 #[async_trait]
@@ -246,7 +246,12 @@ impl AccountStore for PgStore {
         Ok(rows.into_iter().map(Member::from).collect())
     }
 
-    async fn remove_member(&self, org_id: Uuid, user_id: Uuid) -> StoreResult<()> {
+    async fn change_member(
+        &self,
+        org_id: Uuid,
+        user_id: Uuid,
+        change: MemberChange,
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         // Serialises membership changes of this organization across relays.
         sqlx::query("SELECT id FROM organizations WHERE id = $1 FOR UPDATE")
@@ -262,7 +267,7 @@ impl AccountStore for PgStore {
         .await?;
         match role.as_deref().and_then(Role::parse) {
             None => return Err(StoreError::NotFound),
-            Some(Role::Admin) => {
+            Some(Role::Admin) if change != MemberChange::Role(Role::Admin) => {
                 let admins: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM memberships WHERE organization_id = $1 AND role = 'admin'",
                 )
@@ -273,13 +278,27 @@ impl AccountStore for PgStore {
                     return Err(StoreError::Conflict(Conflict::LastAdmin));
                 }
             }
-            Some(Role::Agent) => {}
+            Some(_) => {}
         }
-        sqlx::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
-            .bind(org_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        match change {
+            MemberChange::Remove => {
+                sqlx::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
+                    .bind(org_id)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            MemberChange::Role(role) => {
+                sqlx::query(
+                    "UPDATE memberships SET role = $1 WHERE organization_id = $2 AND user_id = $3",
+                )
+                .bind(role.as_str())
+                .bind(org_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -14,8 +14,8 @@ use crate::store::rows::{
     ReceivedInviteRow, UserRow,
 };
 use crate::store::{
-    conflict_on_unique, AccountStore, Conflict, NewOrganizationRecord, StoreError, StoreResult,
-    StoredCredentials,
+    conflict_on_unique, AccountStore, Conflict, MemberChange, NewOrganizationRecord, StoreError,
+    StoreResult, StoredCredentials,
 };
 
 #[async_trait]
@@ -245,7 +245,12 @@ impl AccountStore for SqliteStore {
         Ok(rows.into_iter().map(Member::from).collect())
     }
 
-    async fn remove_member(&self, org_id: Uuid, user_id: Uuid) -> StoreResult<()> {
+    async fn change_member(
+        &self,
+        org_id: Uuid,
+        user_id: Uuid,
+        change: MemberChange,
+    ) -> StoreResult<()> {
         // The single writer connection serialises this read-then-delete.
         let mut tx = self.write.begin().await?;
         let role: Option<String> = sqlx::query_scalar(
@@ -257,7 +262,7 @@ impl AccountStore for SqliteStore {
         .await?;
         match role.as_deref().and_then(Role::parse) {
             None => return Err(StoreError::NotFound),
-            Some(Role::Admin) => {
+            Some(Role::Admin) if change != MemberChange::Role(Role::Admin) => {
                 let admins: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM memberships WHERE organization_id = ? AND role = 'admin'",
                 )
@@ -268,13 +273,27 @@ impl AccountStore for SqliteStore {
                     return Err(StoreError::Conflict(Conflict::LastAdmin));
                 }
             }
-            Some(Role::Agent) => {}
+            Some(_) => {}
         }
-        sqlx::query("DELETE FROM memberships WHERE organization_id = ? AND user_id = ?")
-            .bind(org_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        match change {
+            MemberChange::Remove => {
+                sqlx::query("DELETE FROM memberships WHERE organization_id = ? AND user_id = ?")
+                    .bind(org_id)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            MemberChange::Role(role) => {
+                sqlx::query(
+                    "UPDATE memberships SET role = ? WHERE organization_id = ? AND user_id = ?",
+                )
+                .bind(role.as_str())
+                .bind(org_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
         tx.commit().await?;
         Ok(())
     }
