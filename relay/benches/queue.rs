@@ -9,13 +9,12 @@
 //! `CHORUS_BENCH_DATABASES` to `sqlite` or `postgres` to measure only one.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message as AxumMessage, WebSocketUpgrade};
 use chorus_relay::blobs::DiskBlobs;
-use chorus_relay::store::{AccountRef, PgStore, SqliteStore, Store};
+use chorus_relay::store::AccountRef;
 use chorus_relay::{AppState, Settings};
 use chorus_shared::protocol::{
     Ack, ClientFrame, ClientRole, DeliveryReport, Outcome, Request, ServerFrame, PROTOCOL_VERSION,
@@ -23,8 +22,12 @@ use chorus_shared::protocol::{
 use chorus_shared::queue::CreditPlan;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
-use sqlx::ConnectOptions;
 use tokio_tungstenite::tungstenite::Message;
+
+mod support;
+use support::{
+    backends, drop_schema, fresh_schema, ms, open, percentile, sign_up, Backend, Database,
+};
 
 /// Concurrent agents (`CHORUS_BENCH_AGENTS` overrides).
 fn agent_count() -> usize {
@@ -33,29 +36,9 @@ fn agent_count() -> usize {
         .and_then(|n| n.parse().ok())
         .unwrap_or(8)
 }
-/// Which databases to measure (`CHORUS_BENCH_DATABASES=sqlite` or
-/// `postgres` for one; both by default).
-fn backends() -> Vec<Backend> {
-    let chosen = std::env::var("CHORUS_BENCH_DATABASES").unwrap_or_default();
-    [Backend::Sqlite, Backend::Postgres]
-        .into_iter()
-        .filter(|backend| {
-            chosen.is_empty()
-                || chosen
-                    .to_lowercase()
-                    .contains(&format!("{backend:?}").to_lowercase())
-        })
-        .collect()
-}
 const SENDS_PER_AGENT: usize = 150;
 const LATENCY_SENDS_PER_AGENT: usize = 60;
 const BASELINE_ROUNDS: usize = 1000;
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
 
 struct Figures {
     sends_per_second: f64,
@@ -63,18 +46,6 @@ struct Figures {
     send_to_host_wide: Vec<Duration>,
     inserts_per_second: f64,
     insert_commit: Vec<Duration>,
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
-
-fn ms(duration: Duration) -> String {
-    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
 }
 
 #[tokio::main]
@@ -168,61 +139,6 @@ async fn websocket_round_trips() -> Vec<Duration> {
     }
     times.sort();
     times
-}
-
-struct Database {
-    store: Arc<dyn Store>,
-    _dir: tempfile::TempDir,
-    cleanup: Option<(sqlx::postgres::PgConnectOptions, String)>,
-}
-
-async fn open(backend: Backend) -> Database {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    match backend {
-        Backend::Sqlite => {
-            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-            Database {
-                store: Arc::new(SqliteStore::open(&url).await.expect("open")),
-                _dir: dir,
-                cleanup: None,
-            }
-        }
-        Backend::Postgres => {
-            let (admin, schema) = fresh_schema().await;
-            let store =
-                PgStore::connect_with(admin.clone().options([("search_path", schema.as_str())]))
-                    .await
-                    .expect("open");
-            Database {
-                store: Arc::new(store),
-                _dir: dir,
-                cleanup: Some((admin, schema)),
-            }
-        }
-    }
-}
-
-async fn fresh_schema() -> (sqlx::postgres::PgConnectOptions, String) {
-    let url = std::env::var("CHORUS_BENCH_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let admin = sqlx::postgres::PgConnectOptions::from_str(&url)
-        .expect("postgres URL")
-        .disable_statement_logging();
-    let schema = format!("chorus_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = admin.connect().await.expect("PostgreSQL reachable");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut conn)
-        .await
-        .expect("schema");
-    (admin, schema)
-}
-
-async fn drop_schema(admin: &sqlx::postgres::PgConnectOptions, schema: &str) {
-    if let Ok(mut conn) = admin.connect().await {
-        let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-            .execute(&mut conn)
-            .await;
-    }
 }
 
 /// Single-row inserts, each its own durable transaction, in a table of the
@@ -501,19 +417,6 @@ async fn run(backend: Backend) -> Figures {
         inserts_per_second,
         insert_commit,
     }
-}
-
-async fn sign_up(http: &reqwest::Client, base: &str, email: &str) -> String {
-    let session: serde_json::Value = http
-        .post(format!("{base}/api/v1/auth/signup"))
-        .json(&json!({"email": email, "password": "benchmark password"}))
-        .send()
-        .await
-        .expect("signup")
-        .json()
-        .await
-        .expect("json");
-    session["token"].as_str().expect("token").to_owned()
 }
 
 /// Receives dispatches and reports each sent at once.

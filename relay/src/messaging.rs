@@ -450,6 +450,10 @@ pub async fn incoming(
     if !duplicate {
         publish_message(state, account, message.clone());
         publish_credits(state, account).await;
+        // Its chat has one more unread message, and may have reopened.
+        if let Ok(Some(chat)) = state.store.chat(account, message.chat_id).await {
+            crate::chats::publish_chat(state, account, chat);
+        }
     }
     Ok((message, duplicate))
 }

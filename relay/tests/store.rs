@@ -24,6 +24,7 @@ on_every_backend!(
     sessions_expire_and_data_survives_a_reopen,
     credits_expiring_first_are_spent_first_and_expired_ones_not_at_all,
     a_batch_decides_each_send_and_report_as_if_made_one_by_one,
+    an_import_adds_new_numbers_and_leaves_known_ones,
 );
 
 async fn user(store: &Arc<dyn Store>, email: &str) -> User {
@@ -605,4 +606,66 @@ async fn a_batch_decides_each_send_and_report_as_if_made_one_by_one(backend: Bac
         .expect("read")
         .expect("stored");
     assert_eq!(stored, applied.leased[0]);
+}
+
+async fn an_import_adds_new_numbers_and_leaves_known_ones(backend: Backend) {
+    use chorus_relay::store::{AccountRef, ContactQuery, ContactRecord};
+    use chorus_shared::team::ContactSource;
+
+    let db = TestDb::new(backend).await;
+    let owner = user(&db.store, "owner@x.test").await;
+    let account = AccountRef::Personal(owner.id);
+    let now = Utc::now();
+    db.store
+        .add_contact(
+            account,
+            Uuid::now_v7(),
+            ContactRecord {
+                phone: "+447400000001".into(),
+                name: Some("Kept".into()),
+                tags: vec!["vip".into()],
+                attributes: Default::default(),
+                source: ContactSource::Manual,
+            },
+            now,
+        )
+        .await
+        .expect("contact");
+    let added = db
+        .store
+        .import_contacts(
+            account,
+            &[
+                ("+447400000001".into(), Some("Overwritten?".into())),
+                ("+447400000002".into(), None),
+                ("+447400000003".into(), Some("Cat".into())),
+            ],
+            now,
+        )
+        .await
+        .expect("import");
+    assert_eq!(added, 2);
+    let (contacts, total) = db
+        .store
+        .contacts(
+            account,
+            ContactQuery {
+                limit: 10,
+                ..ContactQuery::default()
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(total, 3);
+    let kept = contacts
+        .iter()
+        .find(|contact| contact.phone == "+447400000001")
+        .expect("kept");
+    assert_eq!(kept.name.as_deref(), Some("Kept"));
+    assert_eq!(kept.tags, ["vip"]);
+    let imported = contacts
+        .iter()
+        .find(|contact| contact.phone == "+447400000003")
+        .expect("imported");
+    assert_eq!(imported.source, ContactSource::Import);
 }

@@ -9,7 +9,7 @@
 //!   `chorus-relay serve`.
 //! - `test`: checks prerequisites (PostgreSQL for the dual-backend tests),
 //!   then runs formatting and lint checks and every test.
-//! - `bench`: the queue benchmark (needs PostgreSQL too).
+//! - `bench`: the queue and bulk-contact benchmarks (need PostgreSQL too).
 
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::process::{Command, ExitCode};
@@ -23,7 +23,7 @@ usage: cargo xtask <task> [args]
 tasks:
   run [serve options]   build everything (release) and start the relay on SQLite in ./data
   test                  check prerequisites, then run fmt, clippy and every test
-  bench                 measure the queue on SQLite and PostgreSQL (docs/benchmarks.md)
+  bench                 measure the queue and bulk contact changes on SQLite and PostgreSQL (docs/benchmarks.md)
   help                  show this text
 ";
 
@@ -34,8 +34,17 @@ fn main() -> ExitCode {
     let outcome = match task.as_deref() {
         Some("run") => run(&rest),
         Some("test") => test(),
-        Some("bench") => check_postgres()
-            .and_then(|()| cargo(&["bench", "--package", "chorus-relay", "--bench", "queue"])),
+        Some("bench") => check_postgres().and_then(|()| {
+            cargo(&[
+                "bench",
+                "--package",
+                "chorus-relay",
+                "--bench",
+                "queue",
+                "--bench",
+                "contacts",
+            ])
+        }),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())

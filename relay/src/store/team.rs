@@ -215,6 +215,14 @@ pub trait TeamStore: Send + Sync + 'static {
         account: AccountRef,
         query: ContactQuery,
     ) -> StoreResult<(Vec<ContactView>, i64)>;
+    /// Adds many contacts in one transaction (source `import`); numbers that
+    /// are contacts already are left as they are. Returns how many were added.
+    async fn import_contacts(
+        &self,
+        account: AccountRef,
+        contacts: &[(String, Option<String>)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
     /// Deletes the account's contacts among `ids` in one transaction (their
     /// chats stay). Returns how many were deleted.
     async fn delete_contacts(

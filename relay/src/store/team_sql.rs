@@ -799,6 +799,36 @@ macro_rules! define_team_store {
                     Ok((with_details(&mut conn, contacts).await?, total))
                 }
 
+                async fn import_contacts(
+                    &self,
+                    account: AccountRef,
+                    contacts: &[(String, Option<String>)],
+                    now: DateTime<Utc>,
+                ) -> StoreResult<u64> {
+                    let mut tx = self.$write.begin().await?;
+                    let seq = take_seqs(&mut tx, account, 1).await?;
+                    let mut added = 0;
+                    for chunk in contacts.chunks(IDS_PER_STATEMENT / 10) {
+                        let mut query = QueryBuilder::<$db>::new(
+                            "INSERT INTO contacts (id, account_id, phone, name, source, \
+                             created_at, seq) ",
+                        );
+                        query.push_values(chunk, |mut row, (phone, name)| {
+                            row.push_bind(Uuid::now_v7())
+                                .push_bind(account.id())
+                                .push_bind(phone.clone())
+                                .push_bind(name.clone())
+                                .push_bind("import")
+                                .push_bind(millis(now))
+                                .push_bind(seq);
+                        });
+                        query.push(" ON CONFLICT (account_id, phone) DO NOTHING");
+                        added += query.build().execute(&mut *tx).await?.rows_affected();
+                    }
+                    tx.commit().await?;
+                    Ok(added)
+                }
+
                 async fn delete_contacts(
                     &self,
                     account: AccountRef,

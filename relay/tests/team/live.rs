@@ -91,6 +91,18 @@ async fn changes_reach_sidebars_live(backend: Backend) {
         .await;
     assert_eq!(count, 1);
 
+    let mut host = super::host(&relay, &crew).await;
+    super::incoming(&mut host, "447400000001", None, "are you there?").await;
+    let unread = sidebar
+        .wait_for(|frame| match frame {
+            ServerFrame::Chat { chat: view } if view.id == chat && view.unread == 1 => {
+                Some(view.clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(unread.assignee_id, Some(crew.agent1_id));
+
     let upload = relay
         .http
         .post(relay.url(&crew.path("/files?name=doc.pdf")))
