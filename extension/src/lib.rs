@@ -1,7 +1,16 @@
 //! The Chorus browser extension: the WhatsApp Web sidebar, the background
 //! service worker and the WhatsApp Web driver, compiled to WebAssembly.
 //!
-//! Only the crate exists so far; it links the shared protocol so that the
-//! workspace proves `chorus-shared` builds for the extension's side.
+//! Built so far: the parts that decide, which are plain Rust and tested
+//! natively. The WebAssembly entry points, the sidebar and the page bridge
+//! come next.
+//!
+//! # Layout
+//! - [`driver`]: all knowledge of WhatsApp Web's page (selectors with
+//!   fallbacks, message rows and ticks, the layout self-check).
+//! - [`pacing`]: how a host spaces the sends it performs.
+
+pub mod driver;
+pub mod pacing;
 
 pub use chorus_shared as shared;

@@ -1,0 +1,19 @@
+//! Everything the extension knows about WhatsApp Web's page, in one place:
+//! when WhatsApp changes its page, this module is the one to fix.
+//!
+//! The driver does not touch the DOM itself. It decides *what* to look for
+//! and *what it means*; a thin bridge in the page performs primitive DOM
+//! operations on its behalf (see the architecture notes). That keeps every
+//! WhatsApp-specific selector and decision in Rust, and testable natively.
+//!
+//! # Layout
+//! - [`selectors`]: each element the driver uses, found through an ordered
+//!   list of selectors (newest layout first, older variants as fallbacks).
+//! - [`rows`]: message rows: their `data-id` (direction, chat, message id),
+//!   their delivery ticks, and what the host reports for them.
+//! - [`layout`]: the self-check that tells the user which part of the page
+//!   was not recognised, instead of failing silently.
+
+pub mod layout;
+pub mod rows;
+pub mod selectors;

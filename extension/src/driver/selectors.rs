@@ -1,0 +1,198 @@
+//! The elements of WhatsApp Web the driver uses, each with the selectors
+//! seen for it in the wild, newest layout first. The bridge tries them in
+//! order and uses the first that matches.
+
+/// An element of WhatsApp Web's page the driver needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Element {
+    /// The QR code shown while WhatsApp Web is not logged in.
+    LoginQrCode,
+    /// The left column's list of chats.
+    ChatList,
+    /// The search box above the chat list.
+    SearchBox,
+    /// The open conversation.
+    Conversation,
+    /// The open conversation's header (name, avatar).
+    ConversationHeader,
+    /// The text box of the open conversation.
+    ComposeBox,
+    /// The send button; it appears only once the compose box has text.
+    SendButton,
+    /// The button that opens the attach menu.
+    AttachButton,
+    /// The hidden file input for photos and videos.
+    MediaFileInput,
+    /// The hidden file input for documents.
+    DocumentFileInput,
+    /// The caption box of the media preview.
+    CaptionBox,
+    /// The send button of the media preview.
+    MediaSendButton,
+    /// The popup saying a number shared by link is not on WhatsApp.
+    InvalidNumberPopup,
+    /// A message row of the open conversation (it carries `data-id`).
+    MessageRow,
+}
+
+impl Element {
+    /// Every element, for the self-check.
+    pub const ALL: [Element; 14] = [
+        Element::LoginQrCode,
+        Element::ChatList,
+        Element::SearchBox,
+        Element::Conversation,
+        Element::ConversationHeader,
+        Element::ComposeBox,
+        Element::SendButton,
+        Element::AttachButton,
+        Element::MediaFileInput,
+        Element::DocumentFileInput,
+        Element::CaptionBox,
+        Element::MediaSendButton,
+        Element::InvalidNumberPopup,
+        Element::MessageRow,
+    ];
+
+    /// The selectors to try, in order.
+    pub fn selectors(self) -> &'static [&'static str] {
+        match self {
+            Element::LoginQrCode => &[
+                "canvas[aria-label*=\"Scan\"]",
+                "[data-testid=\"qrcode\"]",
+                "div[data-ref] canvas",
+            ],
+            Element::ChatList => &[
+                "#pane-side",
+                "[aria-label=\"Chat list\"]",
+                "#side [role=\"grid\"]",
+            ],
+            Element::SearchBox => &[
+                "#side div[contenteditable=\"true\"][data-tab=\"3\"]",
+                "#side [role=\"textbox\"]",
+                "div[contenteditable=\"true\"][data-tab=\"3\"]",
+            ],
+            Element::Conversation => &["#main", "[data-testid=\"conversation-panel-wrapper\"]"],
+            Element::ConversationHeader => {
+                &["#main header", "[data-testid=\"conversation-header\"]"]
+            }
+            Element::ComposeBox => &[
+                "#main footer div[role=\"textbox\"][data-lexical-editor=\"true\"]",
+                "#main footer div[contenteditable=\"true\"][data-tab=\"10\"]",
+                "[data-testid=\"conversation-compose-box-input\"]",
+                "#main footer div[contenteditable=\"true\"]",
+            ],
+            Element::SendButton => &[
+                "#main footer button[aria-label=\"Send\"]",
+                "#main footer button[data-testid=\"compose-btn-send\"]",
+                "#main footer span[data-icon=\"wds-ic-send-filled\"]",
+                "#main footer span[data-icon=\"send\"]",
+            ],
+            Element::AttachButton => &[
+                "#main footer [data-icon=\"plus-rounded\"]",
+                "#main footer [data-icon=\"plus\"]",
+                "#main footer [data-icon=\"clip\"]",
+                "#main footer [aria-label=\"Attach\"]",
+            ],
+            Element::MediaFileInput => &[
+                "input[type=\"file\"][accept*=\"image\"]",
+                "input[type=\"file\"][accept*=\"video\"]",
+            ],
+            Element::DocumentFileInput => &[
+                "input[type=\"file\"][accept=\"*\"]",
+                "input[type=\"file\"]:not([accept*=\"image\"])",
+            ],
+            Element::CaptionBox => &[
+                "[data-testid=\"media-caption-input-container\"] [contenteditable=\"true\"]",
+                "div[role=\"textbox\"][aria-label*=\"caption\" i]",
+                "div[aria-label=\"Add a caption\"][contenteditable=\"true\"]",
+            ],
+            Element::MediaSendButton => &[
+                "div[role=\"button\"][aria-label=\"Send\"]",
+                "[data-testid=\"media-send\"]",
+                "span[data-icon=\"wds-ic-send-filled\"]",
+                "span[data-icon=\"send\"]",
+            ],
+            Element::InvalidNumberPopup => {
+                &["[data-testid=\"popup-contents\"]", "div[role=\"dialog\"]"]
+            }
+            Element::MessageRow => &["#main [data-id]", "#main .message-in, #main .message-out"],
+        }
+    }
+
+    /// How the self-check names it to the user.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Element::LoginQrCode => "the login QR code",
+            Element::ChatList => "the chat list",
+            Element::SearchBox => "the search box",
+            Element::Conversation => "the open conversation",
+            Element::ConversationHeader => "the conversation header",
+            Element::ComposeBox => "the message box",
+            Element::SendButton => "the send button",
+            Element::AttachButton => "the attach button",
+            Element::MediaFileInput => "the photo and video picker",
+            Element::DocumentFileInput => "the document picker",
+            Element::CaptionBox => "the caption box",
+            Element::MediaSendButton => "the media send button",
+            Element::InvalidNumberPopup => "the invalid number popup",
+            Element::MessageRow => "the message rows",
+        }
+    }
+}
+
+/// Whether a popup's text says the number is not on WhatsApp (the popup
+/// element alone is shared with other dialogs).
+pub fn says_invalid_number(popup_text: &str) -> bool {
+    let text = popup_text.to_lowercase();
+    text.contains("invalid")
+        || text.contains("isn't on whatsapp")
+        || text.contains("not on whatsapp")
+}
+
+/// The link that opens a chat with a number without reloading the page
+/// (the app intercepts clicks on it).
+pub fn open_chat_link(e164: &str) -> String {
+    let digits: String = e164.chars().filter(char::is_ascii_digit).collect();
+    format!("https://wa.me/{digits}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_element_has_selectors_and_a_name() {
+        for element in Element::ALL {
+            assert!(!element.selectors().is_empty(), "{element:?}");
+            assert!(element.selectors().iter().all(|s| !s.trim().is_empty()));
+            assert!(!element.describe().is_empty());
+        }
+    }
+
+    #[test]
+    fn the_current_layout_is_tried_before_older_ones() {
+        assert!(Element::ComposeBox.selectors()[0].contains("data-lexical-editor"));
+        assert!(Element::SendButton
+            .selectors()
+            .iter()
+            .any(|s| s.contains("data-icon=\"send\"")));
+    }
+
+    #[test]
+    fn invalid_number_popups_are_told_from_other_dialogs() {
+        assert!(says_invalid_number(
+            "Phone number shared via url is invalid."
+        ));
+        assert!(says_invalid_number("+44 7400 000000 isn't on WhatsApp."));
+        assert!(!says_invalid_number("Log out? You can log in again"));
+    }
+
+    #[test]
+    fn chat_links_carry_digits_only() {
+        assert_eq!(
+            open_chat_link("+44 7400 000001"),
+            "https://wa.me/447400000001"
+        );
+    }
+}
