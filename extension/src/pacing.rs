@@ -8,6 +8,9 @@
 
 use std::time::Duration;
 
+use chorus_shared::api::PacingSettings;
+use chorus_shared::limits;
+
 /// How a host spaces its sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pacing {
@@ -28,12 +31,25 @@ pub struct Pacing {
 impl Default for Pacing {
     fn default() -> Self {
         Pacing {
-            min_gap: Duration::from_secs(30),
-            max_gap: Duration::from_secs(60),
+            min_gap: Duration::from_secs(limits::PACING_DEFAULT_MIN_SECONDS as u64),
+            max_gap: Duration::from_secs(limits::PACING_DEFAULT_MAX_SECONDS as u64),
             same_chat_gap: Duration::from_secs(3),
             burst: 40,
             burst_pause: Duration::from_secs(210),
             reply_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl From<PacingSettings> for Pacing {
+    /// The organization's gaps (set by its admins on the relay); the rest
+    /// as by default.
+    fn from(settings: PacingSettings) -> Self {
+        let seconds = |s: i64| Duration::from_secs(s.max(0) as u64);
+        Pacing {
+            min_gap: seconds(settings.min_gap_seconds),
+            max_gap: seconds(settings.max_gap_seconds.max(settings.min_gap_seconds)),
+            ..Pacing::default()
         }
     }
 }
@@ -163,6 +179,20 @@ mod tests {
         assert!(
             pacing.wait_before(Some(&last("a", 0, 1)), &stale, NOW, 0.0) >= Duration::from_secs(30)
         );
+    }
+
+    #[test]
+    fn an_organization_sets_its_own_gaps() {
+        let pacing = Pacing::from(PacingSettings {
+            min_gap_seconds: 5,
+            max_gap_seconds: 10,
+        });
+        let previous = last("a", 0, 1);
+        assert_eq!(
+            pacing.wait_before(Some(&previous), &to("b"), NOW, 1.0),
+            Duration::from_secs(10)
+        );
+        assert_eq!(Pacing::from(PacingSettings::default()), Pacing::default());
     }
 
     #[test]

@@ -138,10 +138,15 @@ async fn update_organization(
         .map_err(|p| {
             ApiError::invalid_field("phone", p).with_code(ErrorCode::InvalidPhoneNumber)
         })?;
+    if let Some(pacing) = body.pacing {
+        limits::check_pacing(pacing.min_gap_seconds, pacing.max_gap_seconds)
+            .map_err(|p| ApiError::invalid_field("pacing", p))?;
+    }
     let changes = UpdateOrganization {
         name,
         default_country,
         phone,
+        pacing: body.pacing,
     };
     Ok(Json(
         state.store.update_organization(org_id, &changes).await?,

@@ -94,8 +94,32 @@ pub struct Organization {
     pub default_country: String,
     /// The number the admin hosts, in E.164; `None` until set.
     pub phone: Option<String>,
+    /// How the host spaces its sends.
+    pub pacing: PacingSettings,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+}
+
+/// How an organization's host spaces its sends to different people: a
+/// random gap between the two bounds. Replies to a customer who just wrote
+/// go out at once regardless.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PacingSettings {
+    /// Shortest gap, in seconds.
+    pub min_gap_seconds: i64,
+    /// Longest gap, in seconds.
+    pub max_gap_seconds: i64,
+}
+
+impl Default for PacingSettings {
+    fn default() -> Self {
+        PacingSettings {
+            min_gap_seconds: crate::limits::PACING_DEFAULT_MIN_SECONDS,
+            max_gap_seconds: crate::limits::PACING_DEFAULT_MAX_SECONDS,
+        }
+    }
 }
 
 /// `PATCH /orgs/{org_id}` (admin): only the fields given change.
@@ -112,6 +136,9 @@ pub struct UpdateOrganization {
     /// New hosted number; without a `+` it is read in the default country.
     #[serde(default)]
     pub phone: Option<String>,
+    /// New pacing of hosted sends.
+    #[serde(default)]
+    pub pacing: Option<PacingSettings>,
 }
 
 /// `GET /orgs`: the "My Organizations" view.

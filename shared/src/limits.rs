@@ -37,6 +37,24 @@ pub const ATTRIBUTE_KEY_MAX_CHARS: usize = 64;
 pub const ATTRIBUTE_VALUE_MAX_CHARS: usize = 1000;
 /// Most attributes on one contact.
 pub const ATTRIBUTES_PER_CONTACT_MAX: usize = 50;
+/// Default shortest gap between hosted sends to different people (seconds),
+/// after published guidance for WhatsApp Web automation.
+pub const PACING_DEFAULT_MIN_SECONDS: i64 = 30;
+/// Default longest such gap (seconds).
+pub const PACING_DEFAULT_MAX_SECONDS: i64 = 60;
+/// Longest gap an organization may set (seconds).
+pub const PACING_MAX_SECONDS: i64 = 3600;
+
+/// Checks pacing bounds: 0 <= min <= max <= [`PACING_MAX_SECONDS`].
+pub fn check_pacing(min_seconds: i64, max_seconds: i64) -> Result<(), String> {
+    if min_seconds < 0 || max_seconds > PACING_MAX_SECONDS || min_seconds > max_seconds {
+        return Err(format!(
+            "Give gaps from 0 to {PACING_MAX_SECONDS} seconds, the shortest no longer than the longest."
+        ));
+    }
+    Ok(())
+}
+
 /// Most contacts one bulk request may name.
 pub const BULK_IDS_MAX: usize = 50_000;
 /// Largest body of a bulk request (room for [`BULK_IDS_MAX`] ids).

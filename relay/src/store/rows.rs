@@ -51,13 +51,16 @@ pub(crate) struct CredentialsRow {
     pub(crate) password_hash: String,
 }
 
-/// Columns: `id, name, default_country, phone, created_at`.
+/// Columns: `id, name, default_country, phone, pacing_min_seconds,
+/// pacing_max_seconds, created_at`.
 #[derive(sqlx::FromRow)]
 pub(crate) struct OrganizationRow {
     id: Uuid,
     name: String,
     default_country: String,
     phone: Option<String>,
+    pacing_min_seconds: i64,
+    pacing_max_seconds: i64,
     created_at: i64,
 }
 
@@ -68,6 +71,10 @@ impl From<OrganizationRow> for Organization {
             name: row.name,
             default_country: row.default_country,
             phone: row.phone,
+            pacing: chorus_shared::api::PacingSettings {
+                min_gap_seconds: row.pacing_min_seconds,
+                max_gap_seconds: row.pacing_max_seconds,
+            },
             created_at: time(row.created_at),
         }
     }

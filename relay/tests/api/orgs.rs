@@ -320,10 +320,43 @@ async fn admins_update_the_organization(backend: Backend) {
         .await;
     assert_eq!(status, 422);
 
+    assert_eq!(
+        body_pacing(&relay, &path, &admin).await,
+        json!({"min_gap_seconds": 30, "max_gap_seconds": 60}),
+        "published guidance by default"
+    );
+    let (status, body) = relay
+        .patch(
+            &path,
+            &admin,
+            json!({"pacing": {"min_gap_seconds": 45, "max_gap_seconds": 90}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for bad in [
+        json!({"min_gap_seconds": 90, "max_gap_seconds": 45}),
+        json!({"min_gap_seconds": -1, "max_gap_seconds": 5}),
+        json!({"min_gap_seconds": 0, "max_gap_seconds": 7200}),
+    ] {
+        let (status, body) = relay.patch(&path, &admin, json!({"pacing": bad})).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body["error"]["fields"]["pacing"].is_string());
+    }
+
     let (_, after) = relay.get(&path, &admin).await;
+    assert_eq!(
+        after["pacing"],
+        json!({"min_gap_seconds": 45, "max_gap_seconds": 90})
+    );
     assert_eq!(after["name"], "Acme");
     assert_eq!(
         after["phone"], "+919876543210",
         "refused changes changed nothing"
     );
+}
+
+async fn body_pacing(relay: &TestRelay, path: &str, token: &str) -> Value {
+    let (status, body) = relay.get(path, token).await;
+    assert_eq!(status, 200, "{body}");
+    body["pacing"].clone()
 }

@@ -89,7 +89,7 @@ impl AccountStore for PgStore {
                 let row: OrganizationRow = sqlx::query_as(
                     "INSERT INTO organizations (id, owner_id, name, default_country, phone, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6) \
-                     RETURNING id, name, default_country, phone, created_at",
+                     RETURNING id, name, default_country, phone, pacing_min_seconds, pacing_max_seconds, created_at",
                 )
                 .bind(org.id)
                 .bind(user_id)
@@ -184,7 +184,7 @@ impl AccountStore for PgStore {
 
     async fn organization(&self, org_id: Uuid) -> StoreResult<Option<Organization>> {
         let row: Option<OrganizationRow> = sqlx::query_as(
-            "SELECT id, name, default_country, phone, created_at FROM organizations WHERE id = $1",
+            "SELECT id, name, default_country, phone, pacing_min_seconds, pacing_max_seconds, created_at FROM organizations WHERE id = $1",
         )
         .bind(org_id)
         .fetch_optional(&self.pool)
@@ -199,12 +199,16 @@ impl AccountStore for PgStore {
     ) -> StoreResult<Organization> {
         let row: Option<OrganizationRow> = sqlx::query_as(
             "UPDATE organizations SET name = COALESCE($1, name), \
-             default_country = COALESCE($2, default_country), phone = COALESCE($3, phone) \
-             WHERE id = $4 RETURNING id, name, default_country, phone, created_at",
+             default_country = COALESCE($2, default_country), phone = COALESCE($3, phone), \
+             pacing_min_seconds = COALESCE($4, pacing_min_seconds), \
+             pacing_max_seconds = COALESCE($5, pacing_max_seconds) \
+             WHERE id = $6 RETURNING id, name, default_country, phone, pacing_min_seconds, pacing_max_seconds, created_at",
         )
         .bind(&changes.name)
         .bind(&changes.default_country)
         .bind(&changes.phone)
+        .bind(changes.pacing.map(|p| p.min_gap_seconds))
+        .bind(changes.pacing.map(|p| p.max_gap_seconds))
         .bind(org_id)
         .fetch_optional(&self.pool)
         .await?;
@@ -224,7 +228,8 @@ impl AccountStore for PgStore {
 
     async fn memberships(&self, user_id: Uuid) -> StoreResult<Vec<Membership>> {
         let rows: Vec<MembershipRow> = sqlx::query_as(
-            "SELECT o.id, o.name, o.default_country, o.phone, o.created_at, m.role, m.joined_at \
+            "SELECT o.id, o.name, o.default_country, o.phone, o.pacing_min_seconds, \
+             o.pacing_max_seconds, o.created_at, m.role, m.joined_at \
              FROM memberships m JOIN organizations o ON o.id = m.organization_id \
              WHERE m.user_id = $1 ORDER BY m.joined_at, o.id",
         )

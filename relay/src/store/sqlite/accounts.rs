@@ -88,7 +88,7 @@ impl AccountStore for SqliteStore {
                 let row: OrganizationRow = sqlx::query_as(
                     "INSERT INTO organizations (id, owner_id, name, default_country, phone, created_at) \
                      VALUES (?, ?, ?, ?, ?, ?) \
-                     RETURNING id, name, default_country, phone, created_at",
+                     RETURNING id, name, default_country, phone, pacing_min_seconds, pacing_max_seconds, created_at",
                 )
                 .bind(org.id)
                 .bind(user_id)
@@ -183,7 +183,7 @@ impl AccountStore for SqliteStore {
 
     async fn organization(&self, org_id: Uuid) -> StoreResult<Option<Organization>> {
         let row: Option<OrganizationRow> = sqlx::query_as(
-            "SELECT id, name, default_country, phone, created_at FROM organizations WHERE id = ?",
+            "SELECT id, name, default_country, phone, pacing_min_seconds, pacing_max_seconds, created_at FROM organizations WHERE id = ?",
         )
         .bind(org_id)
         .fetch_optional(&self.read)
@@ -198,12 +198,16 @@ impl AccountStore for SqliteStore {
     ) -> StoreResult<Organization> {
         let row: Option<OrganizationRow> = sqlx::query_as(
             "UPDATE organizations SET name = COALESCE(?, name), \
-             default_country = COALESCE(?, default_country), phone = COALESCE(?, phone) \
-             WHERE id = ? RETURNING id, name, default_country, phone, created_at",
+             default_country = COALESCE(?, default_country), phone = COALESCE(?, phone), \
+             pacing_min_seconds = COALESCE(?, pacing_min_seconds), \
+             pacing_max_seconds = COALESCE(?, pacing_max_seconds) \
+             WHERE id = ? RETURNING id, name, default_country, phone, pacing_min_seconds, pacing_max_seconds, created_at",
         )
         .bind(&changes.name)
         .bind(&changes.default_country)
         .bind(&changes.phone)
+        .bind(changes.pacing.map(|p| p.min_gap_seconds))
+        .bind(changes.pacing.map(|p| p.max_gap_seconds))
         .bind(org_id)
         .fetch_optional(&self.write)
         .await?;
@@ -223,7 +227,8 @@ impl AccountStore for SqliteStore {
 
     async fn memberships(&self, user_id: Uuid) -> StoreResult<Vec<Membership>> {
         let rows: Vec<MembershipRow> = sqlx::query_as(
-            "SELECT o.id, o.name, o.default_country, o.phone, o.created_at, m.role, m.joined_at \
+            "SELECT o.id, o.name, o.default_country, o.phone, o.pacing_min_seconds, \
+             o.pacing_max_seconds, o.created_at, m.role, m.joined_at \
              FROM memberships m JOIN organizations o ON o.id = m.organization_id \
              WHERE m.user_id = ? ORDER BY m.joined_at, o.id",
         )
