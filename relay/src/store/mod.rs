@@ -116,9 +116,9 @@ pub struct NewOrganizationRecord {
 }
 
 /// Everything the relay stores: both halves below, on one database.
-pub trait Store: AccountStore + QueueStore + TeamStore {}
+pub trait Store: AccountStore + QueueStore + ChatStore + ContactStore + LibraryStore {}
 
-impl<T: AccountStore + QueueStore + TeamStore> Store for T {}
+impl<T: AccountStore + QueueStore + ChatStore + ContactStore + LibraryStore> Store for T {}
 
 /// Accounts, sessions, organizations, members and invites.
 #[async_trait]

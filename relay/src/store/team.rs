@@ -128,9 +128,9 @@ pub struct NewComment {
     pub body: String,
 }
 
-/// The teamwork storage interface.
+/// Chats, their comments and timeline, groups, and the teamwork change feed.
 #[async_trait]
-pub trait TeamStore: Send + Sync + 'static {
+pub trait ChatStore: Send + Sync + 'static {
     /// A page of listed chats (people, and groups an admin added), newest
     /// activity first.
     async fn chats(&self, account: AccountRef, query: ChatQuery) -> StoreResult<Vec<ChatView>>;
@@ -189,7 +189,37 @@ pub trait TeamStore: Send + Sync + 'static {
         before: Option<Uuid>,
         limit: i64,
     ) -> StoreResult<Vec<TimelineItem>>;
+    /// Records groups the host sees (not listed until added).
+    async fn see_groups(
+        &self,
+        account: AccountRef,
+        groups: &[SeenGroup],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Groups seen or added.
+    async fn groups(&self, account: AccountRef) -> StoreResult<Vec<GroupView>>;
+    /// Lists a group with the chats (creating its chat if the host has not
+    /// reported it yet).
+    async fn add_group(
+        &self,
+        account: AccountRef,
+        wa_id: &str,
+        name: Option<String>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ChatView>;
+    /// Chats, comments, contacts and files changed after `after`, at most
+    /// `limit` of each kind, cut at a cursor that misses nothing.
+    async fn team_changes(
+        &self,
+        account: AccountRef,
+        after: FeedCursor,
+        limit: i64,
+    ) -> StoreResult<ChangePage>;
+}
 
+/// Contacts: added by hand, made by traffic, changed one by one or in bulk.
+#[async_trait]
+pub trait ContactStore: Send + Sync + 'static {
     /// Adds a contact, or brings back a deleted one with that number; a
     /// live one with that number is [`super::Conflict::ContactExists`].
     async fn add_contact(
@@ -240,26 +270,11 @@ pub trait TeamStore: Send + Sync + 'static {
         remove: &[String],
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
+}
 
-    /// Records groups the host sees (not listed until added).
-    async fn see_groups(
-        &self,
-        account: AccountRef,
-        groups: &[SeenGroup],
-        now: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// Groups seen or added.
-    async fn groups(&self, account: AccountRef) -> StoreResult<Vec<GroupView>>;
-    /// Lists a group with the chats (creating its chat if the host has not
-    /// reported it yet).
-    async fn add_group(
-        &self,
-        account: AccountRef,
-        wa_id: &str,
-        name: Option<String>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<ChatView>;
-
+/// The file library.
+#[async_trait]
+pub trait LibraryStore: Send + Sync + 'static {
     /// The file library, newest first.
     async fn files(&self, account: AccountRef) -> StoreResult<Vec<FileView>>;
     /// Renames a file of the library.
@@ -277,13 +292,4 @@ pub trait TeamStore: Send + Sync + 'static {
         id: Uuid,
         now: DateTime<Utc>,
     ) -> StoreResult<FileView>;
-
-    /// Chats, comments, contacts and files changed after `after`, at most
-    /// `limit` of each kind, cut at a cursor that misses nothing.
-    async fn team_changes(
-        &self,
-        account: AccountRef,
-        after: FeedCursor,
-        limit: i64,
-    ) -> StoreResult<ChangePage>;
 }
