@@ -59,7 +59,7 @@ pub struct DatabaseArgs {
     #[arg(long, env = "CHORUS_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
     /// Database to use: sqlite://PATH or postgres://USER@HOST/DB.
-    /// Defaults to sqlite://<data-dir>/chorus.db.
+    /// Defaults to `sqlite://<data-dir>/chorus.db`.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
 }

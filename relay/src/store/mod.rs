@@ -3,8 +3,8 @@
 //! [`Store`] is what the rest of the relay sees; [`SqliteStore`] (the embedded
 //! default) and [`PgStore`] (for larger deployments) implement it with their own
 //! SQL and their own embedded migrations. Row types and their conversion to API
-//! types live in [`rows`] and serve both backends; so do the batch writers in
-//! [`send_batch`] and [`report_batch`], whose SQL is the same on both (written
+//! types live in `rows` and serve both backends; so do the batch writers in
+//! `send_batch` and `report_batch`, whose SQL is the same on both (written
 //! once, instantiated per backend by a macro). The store holds no
 //! permission logic: callers check roles first, and every method that reaches
 //! into an organization takes that organization's id so queries stay scoped.
