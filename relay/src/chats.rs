@@ -50,6 +50,19 @@ pub fn publish_chat(state: &AppState, account: AccountRef, chat: ChatView) {
     state.hub.to_sidebars(account, ServerFrame::Chat { chat });
 }
 
+/// One chat of the account, or 404.
+async fn chat_in(
+    state: &AppState,
+    account: AccountRef,
+    chat_id: Uuid,
+) -> Result<ChatView, ApiError> {
+    state
+        .store
+        .chat(account, chat_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("chat"))
+}
+
 fn chat_not_found(error: StoreError) -> ApiError {
     match error {
         StoreError::NotFound => ApiError::not_found("chat"),
@@ -158,11 +171,7 @@ async fn chat(
     ApiQuery(query): ApiQuery<ProfileQuery>,
 ) -> Result<Json<ChatView>, ApiError> {
     let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
-    let chat = state
-        .store
-        .chat(account, chat_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("chat"))?;
+    let chat = chat_in(&state, account, chat_id).await?;
     Ok(Json(chat))
 }
 
@@ -338,11 +347,7 @@ async fn timeline(
     ApiQuery(query): ApiQuery<TimelineQuery>,
 ) -> Result<Json<Timeline>, ApiError> {
     let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
-    let chat = state
-        .store
-        .chat(account, chat_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("chat"))?;
+    let chat = chat_in(&state, account, chat_id).await?;
     let limit = query.limit.unwrap_or(100).clamp(1, PAGE_MAX);
     let mut items = state
         .store
