@@ -11,6 +11,7 @@
 
 mod postgres;
 mod queue;
+pub(crate) mod queue_sql;
 pub(crate) mod report_batch;
 pub(crate) mod rows;
 pub(crate) mod send_batch;
