@@ -9,6 +9,7 @@
 //! permission logic: callers check roles first, and every method that reaches
 //! into an organization takes that organization's id so queries stay scoped.
 
+pub(crate) mod account_sql;
 mod postgres;
 mod queue;
 pub(crate) mod queue_sql;
