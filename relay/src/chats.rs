@@ -231,13 +231,12 @@ async fn mark_read(
     ApiQuery(query): ApiQuery<ProfileQuery>,
 ) -> Result<Json<ChatView>, ApiError> {
     let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
-    let before = state.store.chat(account, chat_id).await?;
-    let chat = state
+    let (chat, changed) = state
         .store
-        .mark_chat_read(account, chat_id, Utc::now())
+        .mark_chat_read(account, chat_id)
         .await
         .map_err(chat_not_found)?;
-    if before.is_some_and(|before| before.unread != chat.unread) {
+    if changed {
         publish_chat(&state, account, chat.clone());
     }
     Ok(Json(chat))

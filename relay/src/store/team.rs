@@ -147,13 +147,8 @@ pub trait ChatStore: Send + Sync + 'static {
         name: Option<Option<String>>,
         now: DateTime<Utc>,
     ) -> StoreResult<(ChatView, Option<CommentView>)>;
-    /// Marks the chat's incoming messages read.
-    async fn mark_chat_read(
-        &self,
-        account: AccountRef,
-        id: Uuid,
-        now: DateTime<Utc>,
-    ) -> StoreResult<ChatView>;
+    /// Marks the chat's incoming messages read; says whether it had any.
+    async fn mark_chat_read(&self, account: AccountRef, id: Uuid) -> StoreResult<(ChatView, bool)>;
     /// Sets or clears the assignee and records its line as an assignment
     /// comment, in one transaction. Under [`AssignRule::TakeUnassigned`] a chat
     /// someone handles is [`super::Conflict::AlreadyAssigned`].

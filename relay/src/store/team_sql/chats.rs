@@ -83,7 +83,7 @@ macro_rules! impl_chat_store {
             ) -> StoreResult<(ChatView, Option<CommentView>)> {
                 let mut tx = self.$write.begin().await?;
                 let seq = take_seqs(&mut tx, account, 3).await?;
-                let chat = chat_targets_exist(&mut tx, account, id).await?;
+                let chat = chat_or_not_found(&mut tx, account, id).await?;
                 let mut line = None;
                 if let Some((status, body)) = status.filter(|(s, _)| *s != chat.status) {
                     let mut query = QueryBuilder::<$db>::new("UPDATE chats SET status = ");
@@ -118,7 +118,7 @@ macro_rules! impl_chat_store {
                     query.push_bind(seq + 2).push(" WHERE id = ").push_bind(id);
                     query.build().execute(&mut *tx).await?;
                 }
-                let chat = chat_targets_exist(&mut tx, account, id).await?;
+                let chat = chat_or_not_found(&mut tx, account, id).await?;
                 tx.commit().await?;
                 Ok((chat, line))
             }
@@ -127,20 +127,19 @@ macro_rules! impl_chat_store {
                 &self,
                 account: AccountRef,
                 id: Uuid,
-                _now: DateTime<Utc>,
-            ) -> StoreResult<ChatView> {
+            ) -> StoreResult<(ChatView, bool)> {
                 let mut tx = self.$write.begin().await?;
                 let seq = take_seqs(&mut tx, account, 1).await?;
-                let chat = chat_targets_exist(&mut tx, account, id).await?;
+                let chat = chat_or_not_found(&mut tx, account, id).await?;
                 if chat.unread == 0 {
-                    return Ok(chat);
+                    return Ok((chat, false));
                 }
                 let mut query = QueryBuilder::<$db>::new("UPDATE chats SET unread = 0, seq = ");
                 query.push_bind(seq).push(" WHERE id = ").push_bind(id);
                 query.build().execute(&mut *tx).await?;
-                let chat = chat_targets_exist(&mut tx, account, id).await?;
+                let chat = chat_or_not_found(&mut tx, account, id).await?;
                 tx.commit().await?;
-                Ok(chat)
+                Ok((chat, true))
             }
 
             async fn assign_chat(
@@ -158,7 +157,7 @@ macro_rules! impl_chat_store {
                 } = assignment;
                 let mut tx = self.$write.begin().await?;
                 let seq = take_seqs(&mut tx, account, 2).await?;
-                let chat = chat_targets_exist(&mut tx, account, id).await?;
+                let chat = chat_or_not_found(&mut tx, account, id).await?;
                 if rule == AssignRule::TakeUnassigned && chat.assignee_id.is_some() {
                     return Err(StoreError::Conflict(Conflict::AlreadyAssigned));
                 }
@@ -178,7 +177,7 @@ macro_rules! impl_chat_store {
                     body: line,
                 };
                 let line = insert_comment(&mut tx, account, &comment, assignee, seq, now).await?;
-                let chat = chat_targets_exist(&mut tx, account, id).await?;
+                let chat = chat_or_not_found(&mut tx, account, id).await?;
                 tx.commit().await?;
                 Ok((chat, line))
             }
@@ -191,7 +190,7 @@ macro_rules! impl_chat_store {
             ) -> StoreResult<CommentView> {
                 let mut tx = self.$write.begin().await?;
                 let seq = take_seqs(&mut tx, account, 1).await?;
-                chat_targets_exist(&mut tx, account, comment.chat_id).await?;
+                chat_or_not_found(&mut tx, account, comment.chat_id).await?;
                 let comment = insert_comment(&mut tx, account, &comment, None, seq, now).await?;
                 tx.commit().await?;
                 Ok(comment)
@@ -375,7 +374,7 @@ macro_rules! impl_chat_store {
                  RETURNING id",
                 );
                 let (id,): (Uuid,) = query.build_query_as().fetch_one(&mut *tx).await?;
-                let chat = chat_targets_exist(&mut tx, account, id).await?;
+                let chat = chat_or_not_found(&mut tx, account, id).await?;
                 tx.commit().await?;
                 Ok(chat)
             }

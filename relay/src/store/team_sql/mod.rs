@@ -352,7 +352,7 @@ macro_rules! define_team_store {
 
             const CONTACT_ORDER_KEY: &str = "LOWER(COALESCE(ct.name, ct.phone))";
 
-            async fn chat_targets_exist(
+            async fn chat_or_not_found(
                 tx: &mut Tx,
                 account: AccountRef,
                 id: Uuid,
