@@ -244,8 +244,28 @@ pub fn app(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(JSON_BODY_MAX_BYTES))
+        .layer(cors())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The extension calls the relay from `chrome-extension://` pages, whose
+/// origin differs per installation. Any origin may call: every request is
+/// authorised by its bearer token, never by cookies, so a foreign page gains
+/// nothing it could not do with a token of its own.
+fn cors() -> tower_http::cors::CorsLayer {
+    use axum::http::{header, Method};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .max_age(std::time::Duration::from_secs(3600))
 }
 
 /// Serves the relay on `listener` until `shutdown` completes, then finishes

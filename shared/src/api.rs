@@ -142,7 +142,7 @@ pub struct UpdateOrganization {
 }
 
 /// `GET /orgs`: the "My Organizations" view.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MyOrganizations {
     /// Organizations joined, with the caller's role in each.

@@ -10,6 +10,10 @@
 //! - `test`: checks prerequisites (PostgreSQL for the dual-backend tests),
 //!   then runs formatting and lint checks and every test.
 //! - `bench`: the queue and bulk-contact benchmarks (need PostgreSQL too).
+//! - `dist` ([`dist`]): the extension, built to WebAssembly and laid out for
+//!   Chrome.
+//! - [`e2e`]: the browser tests that `test` runs last (installs Chromium and
+//!   Playwright when missing).
 
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::process::{Command, ExitCode};
@@ -17,12 +21,17 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
+mod dist;
+mod e2e;
+
 const USAGE: &str = "\
 usage: cargo xtask <task> [args]
 
 tasks:
-  run [serve options]   build everything (release) and start the relay on SQLite in ./data
-  test                  check prerequisites, then run fmt, clippy and every test
+  run [serve options]   build everything (release, extension too) and start the relay on SQLite in ./data
+  dist                  build the extension: target/dist/extension/ and target/dist/chorus-extension.zip
+  test                  check prerequisites, then run fmt, clippy, every test and the browser tests
+  e2e                   only the browser tests (tests/)
   bench                 measure the queue and bulk contact changes on SQLite and PostgreSQL (docs/benchmarks.md)
   help                  show this text
 ";
@@ -34,6 +43,8 @@ fn main() -> ExitCode {
     let outcome = match task.as_deref() {
         Some("run") => run(&rest),
         Some("test") => test(),
+        Some("dist") => dist::build(&workspace_root()).map(|_| ()),
+        Some("e2e") => e2e::run(&workspace_root()).map(|_| ()),
         Some("bench") => check_postgres().and_then(|()| {
             cargo(&[
                 "bench",
@@ -73,8 +84,26 @@ fn cargo(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// The repository root (xtask lives one level below it).
+fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits inside the workspace")
+        .to_path_buf()
+}
+
 fn run(serve_args: &[String]) -> Result<()> {
+    let extension = dist::build(&workspace_root())?;
+    eprintln!(
+        "xtask: for the Chrome Web Store: {}",
+        extension.zip.display()
+    );
     cargo(&["build", "--release", "--workspace"])?;
+    eprintln!(
+        "xtask: to load the extension, open chrome://extensions, turn on Developer mode, \
+         choose \"Load unpacked\" and pick {}; then set the relay address in its options.",
+        extension.folder.display()
+    );
     let mut args = vec![
         "run",
         "--release",

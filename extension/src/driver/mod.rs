@@ -13,7 +13,10 @@
 //!   their delivery ticks, and what the host reports for them.
 //! - [`layout`]: the self-check that tells the user which part of the page
 //!   was not recognised, instead of failing silently.
+//! - [`watch`]: what the bridge watches in the open conversation, and what
+//!   its snapshots mean (open chat, arrivals, ticks).
 
 pub mod layout;
 pub mod rows;
 pub mod selectors;
+pub mod watch;

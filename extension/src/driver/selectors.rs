@@ -2,6 +2,8 @@
 //! seen for it in the wild, newest layout first. The bridge tries them in
 //! order and uses the first that matches.
 
+use chorus_shared::message::MessageKind;
+
 /// An element of WhatsApp Web's page the driver needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Element {
@@ -33,11 +35,17 @@ pub enum Element {
     InvalidNumberPopup,
     /// A message row of the open conversation (it carries `data-id`).
     MessageRow,
+    /// The text of a message, inside its row.
+    MessageText,
+    /// The button that closes a popup.
+    PopupButton,
+    /// The root of the app, narrowed to make room for the sidebar.
+    AppRoot,
 }
 
 impl Element {
     /// Every element, for the self-check.
-    pub const ALL: [Element; 14] = [
+    pub const ALL: [Element; 17] = [
         Element::LoginQrCode,
         Element::ChatList,
         Element::SearchBox,
@@ -52,6 +60,9 @@ impl Element {
         Element::MediaSendButton,
         Element::InvalidNumberPopup,
         Element::MessageRow,
+        Element::MessageText,
+        Element::PopupButton,
+        Element::AppRoot,
     ];
 
     /// The selectors to try, in order.
@@ -117,6 +128,16 @@ impl Element {
                 &["[data-testid=\"popup-contents\"]", "div[role=\"dialog\"]"]
             }
             Element::MessageRow => &["#main [data-id]", "#main .message-in, #main .message-out"],
+            Element::MessageText => &[
+                "span.selectable-text",
+                "[data-pre-plain-text] span",
+                ".copyable-text",
+            ],
+            Element::PopupButton => &[
+                "[data-testid=\"popup-controls-ok\"]",
+                "div[role=\"dialog\"] button",
+            ],
+            Element::AppRoot => &["#app"],
         }
     }
 
@@ -137,9 +158,42 @@ impl Element {
             Element::MediaSendButton => "the media send button",
             Element::InvalidNumberPopup => "the invalid number popup",
             Element::MessageRow => "the message rows",
+            Element::MessageText => "the message text",
+            Element::PopupButton => "the popup's OK button",
+            Element::AppRoot => "the app",
         }
     }
 }
+
+/// What a message row holds besides text, tried in this order (a video row
+/// also shows a picture, so video comes first).
+pub const MEDIA_PROBES: [(MessageKind, &[&str]); 3] = [
+    (
+        MessageKind::Video,
+        &[
+            "video",
+            "[data-icon=\"media-play\"]",
+            "[data-icon=\"video-pip\"]",
+        ],
+    ),
+    (
+        MessageKind::Document,
+        &[
+            "[data-icon=\"document\"]",
+            "[data-icon^=\"doc-\"]",
+            "[data-testid=\"document-thumb\"]",
+        ],
+    ),
+    (
+        MessageKind::Image,
+        &["img[src^=\"blob:\"]", "[data-testid=\"image-thumb\"]"],
+    ),
+];
+
+/// The attribute that names an icon (ticks, send button, attach button).
+pub const ICON_ATTRIBUTE: &str = "data-icon";
+/// The attribute of a message row that holds its WhatsApp id.
+pub const ROW_ID_ATTRIBUTE: &str = "data-id";
 
 /// Whether a popup's text says the number is not on WhatsApp (the popup
 /// element alone is shared with other dialogs).

@@ -1,0 +1,536 @@
+//! What the sidebar's buttons, forms and switches do.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use chorus_shared::account::AccountType;
+use chorus_shared::api::{
+    ChooseAccountType, CreateInvite, Credentials, NewOrganization, Session, SetPhone,
+};
+use chorus_shared::limits::ATTACHMENT_MAX_BYTES;
+use chorus_shared::queue::{FileView, MessageView, SendMessage};
+use chorus_shared::team::{AddedAsComment, AssignChat, CommentView, NewContact, WriteComment};
+use serde_json::json;
+use uuid::Uuid;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlInputElement};
+
+use crate::channel::{Hosting, SidebarRequest, StoredSession};
+use crate::sidebar::{Model, Tab};
+use crate::web::relay::Failure;
+use crate::web::{open_options, random_id, save_settings};
+
+use super::sidebar::App;
+
+type Outcome = Result<(), Failure>;
+
+fn problem(message: impl Into<String>) -> Failure {
+    Failure {
+        message: message.into(),
+        code: None,
+    }
+}
+
+fn field<'a>(fields: &'a HashMap<String, String>, name: &str) -> &'a str {
+    fields.get(name).map(|v| v.trim()).unwrap_or_default()
+}
+
+fn value_of(id: &str) -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| js_sys::Reflect::get(&e, &"value".into()).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+/// A `data-action` button.
+pub async fn click(app: &Rc<App>, action: &str, arg: &str) -> Outcome {
+    match action {
+        "options" => open_options(),
+        "sign-up" => {
+            let credentials = Credentials {
+                email: value_of("email").trim().to_owned(),
+                password: value_of("password"),
+            };
+            let session: Session = app
+                .relay()
+                .send("POST", "/auth/signup", &credentials)
+                .await?;
+            remember_session(app, session).await;
+        }
+        "sign-out" => {
+            let _ = app.relay().act("POST", "/auth/signout").await;
+            forget_session(app).await;
+        }
+        "tab" => {
+            if let Some(tab) = Tab::parse(arg) {
+                app.model.borrow_mut().tab = tab;
+                app.render();
+                app.load_tab().await?;
+            }
+        }
+        "collapse" | "expand" => {
+            let collapsed = action == "collapse";
+            app.model.borrow_mut().collapsed = collapsed;
+            app.tell_worker(&SidebarRequest::Collapse { collapsed });
+        }
+        "select-all" => {
+            let mut model = app.model.borrow_mut();
+            let all: Vec<Uuid> = model.contacts.iter().map(|c| c.id).collect();
+            model.selected.extend(all);
+        }
+        "bulk-delete" => {
+            let ids: Vec<Uuid> = app.model.borrow().selected.iter().copied().collect();
+            if ids.is_empty() {
+                return Err(problem("Select the contacts to delete first."));
+            }
+            let organization_id = app.model.borrow().settings.profile;
+            let result: serde_json::Value = app
+                .relay()
+                .send(
+                    "POST",
+                    "/contacts/bulk-delete",
+                    &json!({ "organization_id": organization_id, "ids": ids }),
+                )
+                .await?;
+            app.model.borrow_mut().selected.clear();
+            app.model.borrow_mut().notice = Some(format!(
+                "Deleted {} contacts.",
+                result
+                    .get("affected")
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or(ids.len() as u64)
+            ));
+            app.load_contacts(&value_of("contacts-q"), &value_of("contacts-tag"))
+                .await?;
+        }
+        "use-file" => {
+            app.model.borrow_mut().tab = Tab::Send;
+            app.set_value("send-file", arg);
+        }
+        "delete-file" => {
+            let query = app.profile_query();
+            app.relay()
+                .act("DELETE", &format!("/files/{arg}?{query}"))
+                .await?;
+            app.model
+                .borrow_mut()
+                .files
+                .retain(|file| file.id.to_string() != arg);
+        }
+        "accept-invite" | "decline-invite" => {
+            let verb = if action == "accept-invite" {
+                "accept"
+            } else {
+                "decline"
+            };
+            let _: serde_json::Value = app
+                .relay()
+                .send(
+                    "POST",
+                    &format!("/invites/{arg}/{verb}"),
+                    &json!({ "confirm": true }),
+                )
+                .await?;
+            app.model.borrow_mut().notice = Some(if verb == "accept" {
+                "You joined the organization: switch to it above.".into()
+            } else {
+                "Invite declined.".into()
+            });
+            // The live connection must now listen to the new organization too.
+            app.tell_worker(&SidebarRequest::SettingsChanged);
+            app.load_profile().await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A `data-form` submission.
+pub async fn submit(app: &Rc<App>, form: &str, fields: &HashMap<String, String>) -> Outcome {
+    match form {
+        "sign-in" => {
+            let credentials = Credentials {
+                email: field(fields, "email").to_owned(),
+                password: fields.get("password").cloned().unwrap_or_default(),
+            };
+            let session: Session = app
+                .relay()
+                .send("POST", "/auth/signin", &credentials)
+                .await?;
+            remember_session(app, session).await;
+        }
+        "set-up" => {
+            let country = Some(field(fields, "country").to_owned()).filter(|c| !c.is_empty());
+            let _: serde_json::Value = app
+                .relay()
+                .send(
+                    "PUT",
+                    "/me/phone",
+                    &SetPhone {
+                        phone: field(fields, "phone").to_owned(),
+                        country,
+                    },
+                )
+                .await?;
+            let account_type =
+                AccountType::parse(field(fields, "account-type")).unwrap_or(AccountType::Agent);
+            let already = app
+                .model
+                .borrow()
+                .user
+                .as_ref()
+                .and_then(|u| u.account_type)
+                .is_some();
+            if !already {
+                let organization =
+                    (account_type == AccountType::Organization).then(|| NewOrganization {
+                        name: field(fields, "org-name").to_owned(),
+                        default_country: field(fields, "org-country").to_owned(),
+                    });
+                let _: serde_json::Value = app
+                    .relay()
+                    .send(
+                        "PUT",
+                        "/me/account-type",
+                        &ChooseAccountType {
+                            account_type,
+                            organization,
+                        },
+                    )
+                    .await?;
+            }
+            app.load_account().await;
+        }
+        "send" => {
+            let phone = field(fields, "send-phone").to_owned();
+            if phone.is_empty() {
+                return Err(problem(
+                    "Enter the number to send to, with its country code.",
+                ));
+            }
+            let attachment_id = field(fields, "send-file").parse::<Uuid>().ok();
+            queue(
+                app,
+                Some(phone),
+                None,
+                field(fields, "send-text"),
+                attachment_id,
+            )
+            .await?;
+            app.set_value("send-text", "");
+        }
+        "chat-send" => {
+            let (chat_id, phone) = {
+                let model = app.model.borrow();
+                let chat_id = model.panel.chat.as_ref().map(|c| c.id);
+                let phone = model
+                    .open_chat
+                    .as_ref()
+                    .and_then(|c| c.wa_id.as_deref())
+                    .and_then(|id| id.strip_suffix("@c.us"))
+                    .map(|digits| format!("+{digits}"));
+                (chat_id, phone)
+            };
+            let phone = if chat_id.is_some() { None } else { phone };
+            if chat_id.is_none() && phone.is_none() {
+                return Err(problem(
+                    "Chorus cannot tell this chat's number; use the Send tab.",
+                ));
+            }
+            queue(app, phone, chat_id, field(fields, "chat-text"), None).await?;
+            app.set_value("chat-text", "");
+            app.load_panel().await?;
+        }
+        "comment" => {
+            let chat_id = app.model.borrow().panel.chat.as_ref().map(|c| c.id);
+            let Some(chat_id) = chat_id else {
+                return Err(problem(
+                    "This chat has no Chorus history yet: send a message first.",
+                ));
+            };
+            let query = app.profile_query();
+            let comment: CommentView = app
+                .relay()
+                .send(
+                    "POST",
+                    &format!("/chats/{chat_id}/comments?{query}"),
+                    &WriteComment {
+                        body: field(fields, "comment-text").to_owned(),
+                    },
+                )
+                .await?;
+            add_to_timeline(&mut app.model.borrow_mut(), comment);
+            app.set_value("comment-text", "");
+        }
+        "contacts-filter" => {
+            app.load_contacts(field(fields, "contacts-q"), field(fields, "contacts-tag"))
+                .await?;
+        }
+        "bulk-send" => {
+            let phones: Vec<String> = {
+                let model = app.model.borrow();
+                model
+                    .contacts
+                    .iter()
+                    .filter(|c| model.selected.contains(&c.id))
+                    .map(|c| c.phone.clone())
+                    .collect()
+            };
+            if phones.is_empty() {
+                return Err(problem("Select the contacts to send to first."));
+            }
+            let attachment_id = field(fields, "bulk-file").parse::<Uuid>().ok();
+            let text = field(fields, "bulk-text").to_owned();
+            let mut queued = 0;
+            for phone in phones {
+                queue(app, Some(phone), None, &text, attachment_id).await?;
+                queued += 1;
+            }
+            app.model.borrow_mut().notice = Some(format!(
+                "Queued {queued} messages: follow them in the Send tab."
+            ));
+            app.set_value("bulk-text", "");
+        }
+        "add-contact" => {
+            let organization_id = app.model.borrow().settings.profile;
+            let tags: Vec<String> = field(fields, "contact-tags")
+                .split(',')
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .collect();
+            let name = Some(field(fields, "contact-name").to_owned()).filter(|n| !n.is_empty());
+            let contact = NewContact {
+                organization_id,
+                phone: field(fields, "contact-phone").to_owned(),
+                name,
+                tags,
+                attributes: Default::default(),
+            };
+            let _: serde_json::Value = app.relay().send("POST", "/contacts", &contact).await?;
+            for id in ["contact-phone", "contact-name", "contact-tags"] {
+                app.set_value(id, "");
+            }
+            app.load_contacts("", "").await?;
+        }
+        "invite" => {
+            let organization = field(fields, "org");
+            let _: serde_json::Value = app
+                .relay()
+                .send(
+                    "POST",
+                    &format!("/orgs/{organization}/invites"),
+                    &CreateInvite {
+                        email: field(fields, "invite-email").to_owned(),
+                    },
+                )
+                .await?;
+            app.model.borrow_mut().notice = Some("Invite sent.".into());
+            app.set_value("invite-email", "");
+            app.load_tab().await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A `data-change` control.
+pub async fn change(
+    app: &Rc<App>,
+    name: &str,
+    arg: &str,
+    value: &str,
+    element: &Element,
+) -> Outcome {
+    match name {
+        "profile" => {
+            let profile = value.parse::<Uuid>().ok();
+            let settings = {
+                let mut model = app.model.borrow_mut();
+                model.settings.profile = profile;
+                model.sent.clear();
+                model.selected.clear();
+                model.settings.clone()
+            };
+            save_settings(&settings).await;
+            app.load_profile().await?;
+        }
+        "assign" => {
+            let (chat_id, query) = (
+                app.model.borrow().panel.chat.as_ref().map(|c| c.id),
+                app.profile_query(),
+            );
+            if let Some(chat_id) = chat_id {
+                let _: serde_json::Value = app
+                    .relay()
+                    .send(
+                        "PUT",
+                        &format!("/chats/{chat_id}/assignee?{query}"),
+                        &AssignChat {
+                            assignee_id: value.parse::<Uuid>().ok(),
+                        },
+                    )
+                    .await?;
+                app.load_panel().await?;
+            }
+        }
+        "select" => {
+            if let Ok(id) = arg.parse::<Uuid>() {
+                let mut model = app.model.borrow_mut();
+                if value == "true" {
+                    model.selected.insert(id);
+                } else {
+                    model.selected.remove(&id);
+                }
+            }
+        }
+        "upload" => upload(app, element).await?,
+        "hosting" => {
+            let hosting = match value {
+                "" => None,
+                "you" => Some(Hosting {
+                    organization_id: None,
+                }),
+                other => other
+                    .strip_prefix("org:")
+                    .and_then(|id| id.parse::<Uuid>().ok())
+                    .map(|id| Hosting {
+                        organization_id: Some(id),
+                    }),
+            };
+            let settings = {
+                let mut model = app.model.borrow_mut();
+                model.settings.hosting = hosting;
+                model.settings.clone()
+            };
+            save_settings(&settings).await;
+            app.tell_worker(&SidebarRequest::SettingsChanged);
+        }
+        "capture" => {
+            let settings = {
+                let mut model = app.model.borrow_mut();
+                model.settings.capture = value == "true";
+                model.settings.clone()
+            };
+            save_settings(&settings).await;
+            app.tell_worker(&SidebarRequest::SettingsChanged);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Queues one message through the chosen profile.
+async fn queue(
+    app: &Rc<App>,
+    phone: Option<String>,
+    chat_id: Option<Uuid>,
+    text: &str,
+    attachment_id: Option<Uuid>,
+) -> Outcome {
+    if text.is_empty() && attachment_id.is_none() {
+        return Err(problem("Write a message or choose a file to send."));
+    }
+    let message = SendMessage {
+        organization_id: app.model.borrow().settings.profile,
+        phone,
+        chat_id,
+        text: Some(text.to_owned()).filter(|t| !t.is_empty()),
+        attachment_id,
+        kind: None,
+        idempotency_key: random_id(),
+    };
+    let answer: serde_json::Value = app.relay().send("POST", "/messages", &message).await?;
+    if let Ok(added) = serde_json::from_value::<AddedAsComment>(answer.clone()) {
+        let mut model = app.model.borrow_mut();
+        model.notice = Some(added.detail.clone());
+        add_to_timeline(&mut model, added.comment);
+        return Ok(());
+    }
+    let message: MessageView = serde_json::from_value(answer)
+        .map_err(|_| problem("The relay's answer to the send was not understood."))?;
+    let mut model = app.model.borrow_mut();
+    model.sent.retain(|m| m.id != message.id);
+    model.sent.insert(0, message);
+    Ok(())
+}
+
+fn add_to_timeline(model: &mut Model, comment: CommentView) {
+    use chorus_shared::team::TimelineItem;
+    let here = model
+        .panel
+        .chat
+        .as_ref()
+        .is_some_and(|chat| chat.id == comment.chat_id);
+    let known = model
+        .panel
+        .timeline
+        .iter()
+        .any(|item| matches!(item, TimelineItem::Comment { comment: c } if c.id == comment.id));
+    if here && !known {
+        model.panel.timeline.push(TimelineItem::Comment { comment });
+    }
+}
+
+/// Uploads the file chosen in `input`, refusing files over the limit before
+/// sending a byte.
+async fn upload(app: &Rc<App>, element: &Element) -> Outcome {
+    let Some(input) = element.dyn_ref::<HtmlInputElement>() else {
+        return Ok(());
+    };
+    let Some(file) = input.files().and_then(|files| files.get(0)) else {
+        return Ok(());
+    };
+    input.set_value("");
+    let size = file.size();
+    if size > ATTACHMENT_MAX_BYTES as f64 {
+        return Err(problem(format!(
+            "{} is {:.1} MB; Chorus sends files up to {} MB. Choose a smaller file.",
+            file.name(),
+            size / 1_048_576.0,
+            ATTACHMENT_MAX_BYTES / 1_048_576
+        )));
+    }
+    let query = app.profile_query();
+    let path = format!(
+        "/files?{query}&name={}",
+        js_sys::encode_uri_component(&file.name())
+    );
+    let uploaded: FileView = app.relay().upload(&path, &file).await?;
+    let mut model = app.model.borrow_mut();
+    model.notice = Some(format!("Uploaded {}.", uploaded.name));
+    model.files.retain(|f| f.id != uploaded.id);
+    model.files.insert(0, uploaded);
+    Ok(())
+}
+
+async fn remember_session(app: &Rc<App>, session: Session) {
+    let settings = {
+        let mut model = app.model.borrow_mut();
+        model.settings.session = Some(StoredSession {
+            token: session.token,
+            user_id: session.user.id,
+            email: session.user.email.clone(),
+        });
+        model.settings.profile = None;
+        model.user = Some(session.user);
+        model.settings.clone()
+    };
+    save_settings(&settings).await;
+    app.tell_worker(&SidebarRequest::SettingsChanged);
+    app.load_account().await;
+}
+
+/// Drops the session here and in the worker.
+pub async fn forget_session(app: &App) {
+    let settings = {
+        let mut model = app.model.borrow_mut();
+        let relay_url = model.settings.relay_url.clone();
+        *model = Model::default();
+        model.settings.relay_url = relay_url;
+        model.settings.clone()
+    };
+    save_settings(&settings).await;
+    app.tell_worker(&SidebarRequest::SettingsChanged);
+}

@@ -1,0 +1,440 @@
+//! The sidebar at run time: its state, the port to the service worker (live
+//! relay events, the open chat, hosting status), and loading what each
+//! view shows from the relay.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use chorus_shared::api::{MemberList, MyOrganizations, ProfileList, User};
+use chorus_shared::protocol::ServerFrame;
+use chorus_shared::queue::{Credits, MessagePage};
+use chorus_shared::team::{ChatPage, ContactPage, FileList, Timeline, TimelineItem};
+
+use crate::channel::{SidebarRequest, WorkerEvent, SIDEBAR_PORT};
+use crate::sidebar::{view, ChatPanel, Model, Tab, Team};
+use crate::web::relay::{Failure, Relay};
+use crate::web::{load_settings, sleep, Port};
+
+use super::{listen, redraw, UiEvent};
+
+/// What a live event makes the sidebar load again.
+#[derive(PartialEq)]
+enum FollowUp {
+    Nothing,
+    Panel,
+    Tab,
+}
+
+thread_local! {
+    static APP: RefCell<Option<Rc<App>>> = const { RefCell::new(None) };
+}
+
+/// The sidebar's state and its line to the worker.
+pub struct App {
+    /// What the views show.
+    pub model: RefCell<Model>,
+    /// The port to the worker (replaced when the worker restarts).
+    port: RefCell<Option<Port>>,
+    /// Pairs this frame with its page's bridge.
+    nonce: String,
+    /// Field values to set on the next redraw (clearing a sent message).
+    pending_values: RefCell<Vec<(String, String)>>,
+}
+
+pub fn start() {
+    let nonce = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .map(|hash| hash.trim_start_matches('#').to_owned())
+        .unwrap_or_default();
+    let app = Rc::new(App {
+        model: RefCell::new(Model::default()),
+        port: RefCell::new(None),
+        nonce,
+        pending_values: RefCell::new(Vec::new()),
+    });
+    APP.with(|cell| *cell.borrow_mut() = Some(app.clone()));
+    {
+        let app = app.clone();
+        listen(move |event| {
+            let app = app.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                handle(&app, event).await;
+            });
+        });
+    }
+    connect_worker(&app);
+    wasm_bindgen_futures::spawn_local(async move {
+        app.model.borrow_mut().settings = load_settings().await;
+        app.render();
+        app.load_account().await;
+    });
+}
+
+async fn handle(app: &Rc<App>, event: UiEvent) {
+    {
+        let mut model = app.model.borrow_mut();
+        model.error = None;
+        model.notice = None;
+    }
+    let outcome = match event {
+        UiEvent::Click(action, arg) => super::actions::click(app, &action, &arg).await,
+        UiEvent::Submit(form, fields) => super::actions::submit(app, &form, &fields).await,
+        UiEvent::Change(name, arg, value, element) => {
+            super::actions::change(app, &name, &arg, &value, &element).await
+        }
+    };
+    if let Err(failure) = outcome {
+        app.fail(failure).await;
+    }
+    app.render();
+}
+
+fn connect_worker(app: &Rc<App>) {
+    let port = Port::connect(&format!("{SIDEBAR_PORT}{}", app.nonce));
+    {
+        let app = app.clone();
+        port.on_each_message(move |text| {
+            if let Ok(event) = serde_json::from_str::<WorkerEvent>(&text) {
+                app.worker_event(event);
+            }
+        });
+    }
+    {
+        let app = app.clone();
+        port.on_close(move || {
+            // The worker was stopped; opening a port starts it again.
+            app.port.borrow_mut().take();
+            wasm_bindgen_futures::spawn_local(async move {
+                sleep(500).await;
+                connect_worker(&app);
+            });
+        });
+    }
+    *app.port.borrow_mut() = Some(port);
+}
+
+impl App {
+    /// Draws the sidebar from the model.
+    pub fn render(&self) {
+        let html = view::page(&self.model.borrow());
+        let values = std::mem::take(&mut *self.pending_values.borrow_mut());
+        redraw(&html, &values);
+    }
+
+    /// Sets `id`'s value on the next redraw.
+    pub fn set_value(&self, id: &str, value: &str) {
+        self.pending_values
+            .borrow_mut()
+            .push((id.to_owned(), value.to_owned()));
+    }
+
+    /// Tells the worker something.
+    pub fn tell_worker(&self, request: &SidebarRequest) {
+        if let Some(port) = self.port.borrow().as_ref() {
+            port.send(request);
+        }
+    }
+
+    /// The relay client for the current session.
+    pub fn relay(&self) -> Relay {
+        let model = self.model.borrow();
+        Relay {
+            base: model.settings.relay().unwrap_or_default(),
+            token: model.settings.session.as_ref().map(|s| s.token.clone()),
+        }
+    }
+
+    /// `organization_id=…` for the chosen profile ("" for "You").
+    pub fn profile_query(&self) -> String {
+        self.model
+            .borrow()
+            .settings
+            .profile
+            .map(|id| format!("organization_id={id}"))
+            .unwrap_or_default()
+    }
+
+    /// Shows a failure; an expired session signs the user out.
+    pub async fn fail(&self, failure: Failure) {
+        if failure.signed_out() {
+            super::actions::forget_session(self).await;
+            self.model.borrow_mut().error = Some("Your session has ended. Sign in again.".into());
+        } else {
+            self.model.borrow_mut().error = Some(failure.message);
+        }
+    }
+
+    fn worker_event(self: &Rc<Self>, event: WorkerEvent) {
+        match event {
+            WorkerEvent::Relay { frame } => self.relay_event(*frame),
+            WorkerEvent::Connection { online, problem } => {
+                let was_online = self.model.borrow().connection.0;
+                self.model.borrow_mut().connection = (online, problem);
+                if online && !was_online && self.model.borrow().user.is_some() {
+                    // Catch up on what happened while disconnected.
+                    let app = self.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Err(failure) = app.load_profile().await {
+                            app.fail(failure).await;
+                        }
+                        app.render();
+                    });
+                }
+            }
+            WorkerEvent::OpenChat { chat } => {
+                self.model.borrow_mut().open_chat = chat;
+                let app = self.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Err(failure) = app.load_panel().await {
+                        app.fail(failure).await;
+                    }
+                    app.render();
+                });
+            }
+            WorkerEvent::Host { status } => self.model.borrow_mut().host = status,
+        }
+        self.render();
+    }
+
+    fn relay_event(self: &Rc<Self>, frame: ServerFrame) {
+        let follow_up = self.apply(frame);
+        if follow_up == FollowUp::Nothing {
+            return;
+        }
+        let app = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = match follow_up {
+                FollowUp::Panel => app.load_panel().await,
+                _ => app.load_tab().await,
+            };
+            app.render();
+        });
+    }
+
+    /// Applies a live event to the model; says what to load again.
+    fn apply(&self, frame: ServerFrame) -> FollowUp {
+        let mut model = self.model.borrow_mut();
+        match frame {
+            ServerFrame::Credits {
+                organization_id,
+                available,
+                reserved,
+            } => {
+                model.credits.insert(organization_id, (available, reserved));
+            }
+            ServerFrame::Host {
+                organization_id,
+                online,
+            } => {
+                model.host_online.insert(organization_id, online);
+            }
+            ServerFrame::Message { message }
+                if message.organization_id == model.settings.profile =>
+            {
+                model.message_changed(&message);
+            }
+            ServerFrame::Chat { chat } => {
+                model.chat_changed(&chat);
+                let opened = model.panel.chat.is_none()
+                    && chat.organization_id == model.settings.profile
+                    && model
+                        .open_chat
+                        .as_ref()
+                        .is_some_and(|open| open.wa_id.as_deref() == Some(chat.wa_id.as_str()));
+                if opened {
+                    return FollowUp::Panel;
+                }
+            }
+            ServerFrame::Comment { comment } => {
+                let here = model
+                    .panel
+                    .chat
+                    .as_ref()
+                    .is_some_and(|chat| chat.id == comment.chat_id);
+                if here {
+                    let timeline = &mut model.panel.timeline;
+                    match timeline.iter_mut().find(
+                        |item| matches!(item, TimelineItem::Comment { comment: c } if c.id == comment.id),
+                    ) {
+                        Some(item) => *item = TimelineItem::Comment { comment },
+                        None => timeline.push(TimelineItem::Comment { comment }),
+                    }
+                }
+            }
+            ServerFrame::Contact { contact } => {
+                if let Some(existing) = model.contacts.iter_mut().find(|c| c.id == contact.id) {
+                    *existing = contact;
+                }
+            }
+            ServerFrame::ContactsChanged { .. } | ServerFrame::File { .. } => return FollowUp::Tab,
+            _ => {}
+        }
+        FollowUp::Nothing
+    }
+
+    /// Loads the user, then their profiles and the chosen profile's data.
+    pub async fn load_account(self: &Rc<Self>) {
+        if self.model.borrow().settings.session.is_none() {
+            return;
+        }
+        let outcome = async {
+            let user: User = self.relay().get("/me").await?;
+            let ready = user.account_type.is_some() && user.phone.is_some();
+            self.model.borrow_mut().user = Some(user);
+            if ready {
+                self.load_profile().await?;
+            }
+            Ok::<(), Failure>(())
+        }
+        .await;
+        if let Err(failure) = outcome {
+            self.fail(failure).await;
+        }
+        self.render();
+    }
+
+    /// Loads what the chosen profile shows: credits, chats, members, tab.
+    pub async fn load_profile(self: &Rc<Self>) -> Result<(), Failure> {
+        let relay = self.relay();
+        let profiles: ProfileList = relay.get("/profiles").await?;
+        {
+            let mut model = self.model.borrow_mut();
+            let chosen = model.settings.profile;
+            if !profiles
+                .profiles
+                .iter()
+                .any(|p| p.organization_id == chosen)
+            {
+                model.settings.profile = None;
+            }
+            model.profiles = profiles.profiles;
+        }
+        let query = self.profile_query();
+        let credits: Credits = relay.get(&format!("/credits?{query}")).await?;
+        let feed: MessagePage = relay
+            .get(&format!("/messages?{query}&after=0&limit=1"))
+            .await?;
+        let chats: ChatPage = relay.get(&format!("/chats?{query}&limit=30")).await?;
+        let organization = self.model.borrow().settings.profile;
+        let members = match organization {
+            Some(id) => {
+                relay
+                    .get::<MemberList>(&format!("/orgs/{id}/members"))
+                    .await?
+                    .members
+            }
+            None => Vec::new(),
+        };
+        let files: FileList = relay.get(&format!("/files?{query}")).await?;
+        {
+            let mut model = self.model.borrow_mut();
+            model
+                .credits
+                .insert(organization, (credits.available, credits.reserved));
+            model.host_online.insert(organization, feed.host_online);
+            model.chats = chats.chats;
+            model.members = members;
+            model.files = files.files;
+        }
+        self.load_panel().await?;
+        self.load_tab().await
+    }
+
+    /// Loads the data of the tab shown.
+    pub async fn load_tab(self: &Rc<Self>) -> Result<(), Failure> {
+        let relay = self.relay();
+        let query = self.profile_query();
+        let tab = self.model.borrow().tab;
+        match tab {
+            Tab::Files | Tab::Send => {
+                let files: FileList = relay.get(&format!("/files?{query}")).await?;
+                self.model.borrow_mut().files = files.files;
+            }
+            Tab::Contacts => self.load_contacts("", "").await?,
+            Tab::Team => {
+                let organizations: MyOrganizations = relay.get("/orgs").await?;
+                let mut teams = std::collections::HashMap::new();
+                for membership in &organizations.organizations {
+                    if membership.role != chorus_shared::account::Role::Admin {
+                        continue;
+                    }
+                    let id = membership.organization.id;
+                    let members: MemberList = relay.get(&format!("/orgs/{id}/members")).await?;
+                    let invites: chorus_shared::api::InviteList =
+                        relay.get(&format!("/orgs/{id}/invites")).await?;
+                    teams.insert(
+                        id,
+                        Team {
+                            members: members.members,
+                            invites: invites.invites,
+                        },
+                    );
+                }
+                let mut model = self.model.borrow_mut();
+                model.organizations = organizations;
+                model.teams = teams;
+            }
+            Tab::Chat | Tab::Host => {}
+        }
+        Ok(())
+    }
+
+    /// Loads the contacts matching a search and a tag.
+    pub async fn load_contacts(&self, q: &str, tag: &str) -> Result<(), Failure> {
+        let mut path = format!("/contacts?{}&limit=200", self.profile_query());
+        if !q.is_empty() {
+            path.push_str(&format!("&q={}", js_sys::encode_uri_component(q)));
+        }
+        if !tag.is_empty() {
+            path.push_str(&format!("&tag={}", js_sys::encode_uri_component(tag)));
+        }
+        let page: ContactPage = self.relay().get(&path).await?;
+        let mut model = self.model.borrow_mut();
+        model.contacts = page.contacts;
+        model.contacts_total = page.total;
+        let visible: std::collections::BTreeSet<_> = model.contacts.iter().map(|c| c.id).collect();
+        model.selected.retain(|id| visible.contains(id));
+        Ok(())
+    }
+
+    /// Finds the open chat among the profile's chats and loads its timeline.
+    pub async fn load_panel(&self) -> Result<(), Failure> {
+        let wa_id = self
+            .model
+            .borrow()
+            .open_chat
+            .as_ref()
+            .and_then(|chat| chat.wa_id.clone());
+        let Some(wa_id) = wa_id else {
+            self.model.borrow_mut().panel = ChatPanel::default();
+            return Ok(());
+        };
+        if self.model.borrow().user.is_none() || self.model.borrow().profiles.is_empty() {
+            return Ok(());
+        }
+        let digits: String = wa_id.chars().take_while(char::is_ascii_digit).collect();
+        let query = self.profile_query();
+        let page: ChatPage = self
+            .relay()
+            .get(&format!("/chats?{query}&q={digits}&limit=20"))
+            .await?;
+        let Some(chat) = page.chats.into_iter().find(|chat| chat.wa_id == wa_id) else {
+            self.model.borrow_mut().panel = ChatPanel::default();
+            return Ok(());
+        };
+        let timeline: Timeline = self
+            .relay()
+            .get(&format!("/chats/{}/timeline?{query}", chat.id))
+            .await?;
+        let mut items = timeline.items;
+        items.sort_by_key(|item| match item {
+            TimelineItem::Message { message } => message.id,
+            TimelineItem::Comment { comment } => comment.id,
+        });
+        self.model.borrow_mut().panel = ChatPanel {
+            chat: Some(timeline.chat),
+            timeline: items,
+        };
+        Ok(())
+    }
+}

@@ -1,0 +1,147 @@
+//! What the extension's parts say to each other inside the browser: the
+//! settings they share through `chrome.storage`, and the messages between a
+//! sidebar and the service worker over a `chrome.runtime` port.
+//!
+//! A WhatsApp Web tab holds a bridge (content script) and a sidebar (frame);
+//! both name their port after the same random nonce, which is how the worker
+//! pairs a sidebar with the page it sits in.
+
+use chorus_shared::protocol::ServerFrame;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::driver::watch::OpenChat;
+
+/// The `chrome.storage.local` key of [`Settings`].
+pub const SETTINGS_KEY: &str = "chorus.settings";
+/// The `chrome.storage.local` key of the host's record of what it sent.
+pub const SENT_KEY: &str = "chorus.sent";
+/// Port names: `bridge:<nonce>` from a page, `sidebar:<nonce>` from its frame.
+pub const BRIDGE_PORT: &str = "bridge:";
+/// See [`BRIDGE_PORT`].
+pub const SIDEBAR_PORT: &str = "sidebar:";
+
+/// What the extension remembers between browser sessions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// The relay's address, set in the options page.
+    pub relay_url: String,
+    /// The signed-in session, if any.
+    pub session: Option<StoredSession>,
+    /// The profile the sidebar acts for: an organization, or `None` for "You".
+    pub profile: Option<Uuid>,
+    /// The number this browser hosts, if hosting is switched on.
+    pub hosting: Option<Hosting>,
+    /// Whether incoming messages seen here are captured to the relay.
+    pub capture: bool,
+}
+
+impl Settings {
+    /// The relay address without a trailing slash, or `None` when unset.
+    pub fn relay(&self) -> Option<String> {
+        let url = self.relay_url.trim().trim_end_matches('/');
+        (!url.is_empty()).then(|| url.to_owned())
+    }
+}
+
+/// A session token and whose it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredSession {
+    /// Bearer token.
+    pub token: String,
+    /// The user.
+    pub user_id: Uuid,
+    /// Their email, shown in the sidebar.
+    pub email: String,
+}
+
+/// Which number this browser hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hosting {
+    /// The organization; `None` hosts the user's own number.
+    pub organization_id: Option<Uuid>,
+}
+
+/// From a sidebar to the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum SidebarRequest {
+    /// The settings changed (sign-in, sign-out, hosting, capture): reload.
+    SettingsChanged,
+    /// Narrow or widen the sidebar in its page.
+    Collapse {
+        /// Collapsed to a thin strip.
+        collapsed: bool,
+    },
+    /// Open a chat with this number in the sidebar's WhatsApp Web tab.
+    OpenChat {
+        /// Digits with country code.
+        phone: String,
+    },
+}
+
+/// From the worker to sidebars.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum WorkerEvent {
+    /// A live event from the relay.
+    Relay {
+        /// The frame as the relay sent it.
+        frame: Box<ServerFrame>,
+    },
+    /// The worker's connection to the relay.
+    Connection {
+        /// Connected and authenticated.
+        online: bool,
+        /// What is wrong, when offline.
+        problem: Option<String>,
+    },
+    /// The chat open in this sidebar's page changed.
+    OpenChat {
+        /// The chat, or `None` when no chat is open.
+        chat: Option<OpenChat>,
+    },
+    /// How hosting is going in this browser.
+    Host {
+        /// The status.
+        status: HostStatus,
+    },
+}
+
+/// Hosting as the sidebar shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostStatus {
+    /// The hosted profile, when hosting is on.
+    pub hosting: Option<Hosting>,
+    /// Connected to the relay as the host.
+    pub connected: bool,
+    /// What stops hosting, in words ("WhatsApp Web is not logged in…").
+    pub problem: Option<String>,
+    /// Messages this browser has sent since hosting started.
+    pub sent_here: u64,
+    /// The last send: "+44… at 12:03: sent" or its failure.
+    pub last_send: Option<String>,
+    /// Whether a message is being sent right now.
+    pub busy: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_read_what_older_versions_stored() {
+        let settings: Settings =
+            serde_json::from_str(r#"{"relay_url":"http://relay:8080/"}"#).expect("parses");
+        assert_eq!(settings.relay().as_deref(), Some("http://relay:8080"));
+        assert_eq!(settings.session, None);
+        assert_eq!(Settings::default().relay(), None);
+    }
+
+    #[test]
+    fn sidebar_requests_are_tagged() {
+        let text = serde_json::to_string(&SidebarRequest::Collapse { collapsed: true }).unwrap();
+        assert_eq!(text, r#"{"op":"collapse","collapsed":true}"#);
+    }
+}

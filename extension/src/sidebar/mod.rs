@@ -1,0 +1,219 @@
+//! The sidebar's state and views. Views are plain functions from the state
+//! to HTML text (every value escaped), so they are tested natively; the
+//! WebAssembly side (`app`) fills the state from the relay and the worker
+//! and routes clicks and form submissions back by their `data-action`.
+//!
+//! # Layout
+//! - this file: the state ([`Model`]) and what it holds.
+//! - [`html`]: escaping and small building blocks.
+//! - [`view`]: the screens and tabs.
+
+pub mod html;
+pub mod view;
+
+use std::collections::{BTreeSet, HashMap};
+
+use chorus_shared::api::{Invite, Member, MyOrganizations, Profile, User};
+use chorus_shared::message::MessageStatus;
+use chorus_shared::queue::{FileView, MessageView};
+use chorus_shared::team::{ChatView, ContactView, TimelineItem};
+use uuid::Uuid;
+
+use crate::channel::{HostStatus, Settings};
+use crate::driver::watch::OpenChat;
+
+/// The sidebar's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    /// The chat open in WhatsApp Web, and the profile's recent chats.
+    #[default]
+    Chat,
+    /// "Send message to number" and the status of what the user queued.
+    Send,
+    /// The profile's contacts.
+    Contacts,
+    /// The profile's file library.
+    Files,
+    /// "My Organizations": invites, members.
+    Team,
+    /// Hosting this browser's WhatsApp Web number.
+    Host,
+}
+
+impl Tab {
+    /// Every tab, in display order.
+    pub const ALL: [Tab; 6] = [
+        Tab::Chat,
+        Tab::Send,
+        Tab::Contacts,
+        Tab::Files,
+        Tab::Team,
+        Tab::Host,
+    ];
+
+    /// Its label and its `data-arg`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tab::Chat => "Chat",
+            Tab::Send => "Send",
+            Tab::Contacts => "Contacts",
+            Tab::Files => "Files",
+            Tab::Team => "Team",
+            Tab::Host => "Host",
+        }
+    }
+
+    /// The tab named `name`.
+    pub fn parse(name: &str) -> Option<Tab> {
+        Tab::ALL.into_iter().find(|tab| tab.name() == name)
+    }
+}
+
+/// The open chat's panel, as loaded from the relay.
+#[derive(Debug, Clone, Default)]
+pub struct ChatPanel {
+    /// The chat, once the relay knows it.
+    pub chat: Option<ChatView>,
+    /// Its messages and comments, oldest first.
+    pub timeline: Vec<TimelineItem>,
+}
+
+/// An organization the user administers, with its people.
+#[derive(Debug, Clone, Default)]
+pub struct Team {
+    /// Members and roles.
+    pub members: Vec<Member>,
+    /// Invites sent and their states.
+    pub invites: Vec<Invite>,
+}
+
+/// Everything the sidebar shows.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// Relay address, session, profile choice, hosting choice.
+    pub settings: Settings,
+    /// The signed-in user.
+    pub user: Option<User>,
+    /// "You" and each organization.
+    pub profiles: Vec<Profile>,
+    /// Credits per profile (`None` is "You"): available, reserved.
+    pub credits: HashMap<Option<Uuid>, (i64, i64)>,
+    /// Whether each profile's number has a host online.
+    pub host_online: HashMap<Option<Uuid>, bool>,
+    /// The tab shown.
+    pub tab: Tab,
+    /// Collapsed to a strip.
+    pub collapsed: bool,
+    /// The worker's relay connection: online, and what is wrong if not.
+    pub connection: (bool, Option<String>),
+    /// Hosting in this browser.
+    pub host: HostStatus,
+    /// The chat open in this tab's WhatsApp Web.
+    pub open_chat: Option<OpenChat>,
+    /// Its panel.
+    pub panel: ChatPanel,
+    /// The profile's chats, most recent first.
+    pub chats: Vec<ChatView>,
+    /// The members of the current profile's organization (for assigning).
+    pub members: Vec<Member>,
+    /// Messages the user queued from this sidebar, newest first.
+    pub sent: Vec<MessageView>,
+    /// The profile's files.
+    pub files: Vec<FileView>,
+    /// The profile's contacts (current page), their total and the selection.
+    pub contacts: Vec<ContactView>,
+    /// How many contacts match the filter.
+    pub contacts_total: i64,
+    /// Contacts ticked for a bulk action.
+    pub selected: BTreeSet<Uuid>,
+    /// Invites received and memberships.
+    pub organizations: MyOrganizations,
+    /// Per organization the user administers.
+    pub teams: HashMap<Uuid, Team>,
+    /// The last error, in words.
+    pub error: Option<String>,
+    /// The last confirmation ("Invite sent").
+    pub notice: Option<String>,
+}
+
+impl Model {
+    /// The profile chosen in the switch.
+    pub fn current_profile(&self) -> Option<&Profile> {
+        self.profiles
+            .iter()
+            .find(|profile| profile.organization_id == self.settings.profile)
+    }
+
+    /// Whether the user is an admin of the chosen organization.
+    pub fn is_admin_here(&self) -> bool {
+        self.current_profile()
+            .and_then(|profile| profile.role)
+            .is_some_and(|role| role == chorus_shared::account::Role::Admin)
+    }
+
+    /// Records a message's new state if the user queued it here.
+    pub fn message_changed(&mut self, message: &MessageView) {
+        if let Some(mine) = self.sent.iter_mut().find(|m| m.id == message.id) {
+            if message.seq >= mine.seq {
+                *mine = message.clone();
+            }
+        }
+        let in_panel = self
+            .panel
+            .chat
+            .as_ref()
+            .is_some_and(|chat| chat.id == message.chat_id);
+        if in_panel {
+            let existing = self.panel.timeline.iter_mut().find(
+                |item| matches!(item, TimelineItem::Message { message: m } if m.id == message.id),
+            );
+            match existing {
+                Some(item) => {
+                    *item = TimelineItem::Message {
+                        message: message.clone(),
+                    }
+                }
+                None => self.panel.timeline.push(TimelineItem::Message {
+                    message: message.clone(),
+                }),
+            }
+        }
+    }
+
+    /// Records a chat's new state in the list and the panel.
+    pub fn chat_changed(&mut self, chat: &ChatView) {
+        if chat.organization_id != self.settings.profile {
+            return;
+        }
+        self.chats.retain(|c| c.id != chat.id);
+        self.chats.insert(0, chat.clone());
+        self.chats
+            .sort_by_key(|chat| std::cmp::Reverse(chat.last_activity_at));
+        if let Some(open) = &mut self.panel.chat {
+            if open.id == chat.id {
+                *open = chat.clone();
+            }
+        }
+    }
+}
+
+/// Words for a message's state, as the sender sees it.
+pub fn status_label(message: &MessageView) -> String {
+    match message.status {
+        MessageStatus::Queued => "queued".into(),
+        MessageStatus::WaitingForHost => "waiting for host".into(),
+        MessageStatus::Sending => "sending".into(),
+        MessageStatus::Sent => "sent".into(),
+        MessageStatus::Delivered => "delivered".into(),
+        MessageStatus::Read => "read".into(),
+        MessageStatus::Failed => format!(
+            "failed: {}",
+            message
+                .failure_reason
+                .as_deref()
+                .unwrap_or("no reason given")
+        ),
+        MessageStatus::Cancelled => "cancelled".into(),
+        MessageStatus::Received => "received".into(),
+    }
+}

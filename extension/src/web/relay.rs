@@ -1,0 +1,205 @@
+//! The relay's HTTP API from the browser. Every failure comes back as a
+//! sentence for people: the relay's own message, or what to check when the
+//! relay cannot be reached at all.
+
+use chorus_shared::error::{ErrorBody, ErrorCode};
+use js_sys::{Promise, Uint8Array};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, Response};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch)]
+    fn fetch_request(request: &Request) -> Promise;
+}
+
+/// Where the relay is and who is asking.
+#[derive(Debug, Clone)]
+pub struct Relay {
+    /// `http(s)://host:port`, no trailing slash.
+    pub base: String,
+    /// The session token, once signed in.
+    pub token: Option<String>,
+}
+
+/// A failed call, ready to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// What went wrong and what to do.
+    pub message: String,
+    /// The relay's code, when it answered.
+    pub code: Option<ErrorCode>,
+}
+
+impl Failure {
+    fn local(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: None,
+        }
+    }
+
+    /// The session is no longer valid: the user must sign in again.
+    pub fn signed_out(&self) -> bool {
+        self.code == Some(ErrorCode::Unauthenticated)
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Relay {
+    /// `GET /api/v1{path}`.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
+        self.call("GET", path, None, None).await
+    }
+
+    /// A JSON request (`POST`, `PUT`, `PATCH`, `DELETE`) with a JSON answer.
+    pub async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: &B,
+    ) -> Result<T, Failure> {
+        let text = serde_json::to_string(body).map_err(|e| Failure::local(e.to_string()))?;
+        self.call(
+            method,
+            path,
+            Some(JsValue::from_str(&text)),
+            Some("application/json"),
+        )
+        .await
+    }
+
+    /// A request whose answer has no body worth reading (204, or ignored).
+    pub async fn act(&self, method: &str, path: &str) -> Result<(), Failure> {
+        self.call::<serde_json::Value>(method, path, None, None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Uploads raw bytes (a file from an `<input type=file>`).
+    pub async fn upload<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        file: &web_sys::Blob,
+    ) -> Result<T, Failure> {
+        self.call(
+            "POST",
+            path,
+            Some(file.clone().into()),
+            Some("application/octet-stream"),
+        )
+        .await
+    }
+
+    /// Downloads bytes (an attachment for the host to send).
+    pub async fn bytes(&self, path: &str) -> Result<Vec<u8>, Failure> {
+        let response = self.fetch("GET", path, None, None).await?;
+        let buffer = JsFuture::from(response.array_buffer().map_err(unreachable)?)
+            .await
+            .map_err(unreachable)?;
+        Ok(Uint8Array::new(&buffer).to_vec())
+    }
+
+    /// The live WebSocket's address.
+    pub fn ws_url(&self) -> String {
+        let base = if let Some(rest) = self.base.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else if let Some(rest) = self.base.strip_prefix("http://") {
+            format!("ws://{rest}")
+        } else {
+            self.base.clone()
+        };
+        format!("{base}/api/v1/ws")
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<JsValue>,
+        content_type: Option<&str>,
+    ) -> Result<T, Failure> {
+        let response = self.fetch(method, path, body, content_type).await?;
+        if response.status() == 204 {
+            return serde_json::from_str("null").map_err(|e| Failure::local(e.to_string()));
+        }
+        let text = JsFuture::from(response.text().map_err(unreachable)?)
+            .await
+            .map_err(unreachable)?
+            .as_string()
+            .unwrap_or_default();
+        serde_json::from_str(&text).map_err(|error| {
+            Failure::local(format!(
+                "The relay answered in a way this version of Chorus does not understand ({error})."
+            ))
+        })
+    }
+
+    async fn fetch(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<JsValue>,
+        content_type: Option<&str>,
+    ) -> Result<Response, Failure> {
+        let init = RequestInit::new();
+        init.set_method(method);
+        if let Some(body) = &body {
+            init.set_body(body);
+        }
+        let url = format!("{}/api/v1{path}", self.base);
+        let request = Request::new_with_str_and_init(&url, &init).map_err(|_| {
+            Failure::local(format!(
+                "\"{}\" is not a relay address. Set it in Chorus options.",
+                self.base
+            ))
+        })?;
+        let headers = request.headers();
+        if let Some(token) = &self.token {
+            let _ = headers.set("Authorization", &format!("Bearer {token}"));
+        }
+        if let Some(content_type) = content_type {
+            let _ = headers.set("Content-Type", content_type);
+        }
+        let response: Response = JsFuture::from(fetch_request(&request))
+            .await
+            .map_err(|_| {
+                Failure::local(format!(
+                    "Cannot reach the relay at {}. Check the address in Chorus options and that the relay is running.",
+                    self.base
+                ))
+            })?
+            .unchecked_into();
+        if response.ok() {
+            return Ok(response);
+        }
+        let status = response.status();
+        let text = match response.text() {
+            Ok(promise) => JsFuture::from(promise)
+                .await
+                .ok()
+                .and_then(|t| t.as_string())
+                .unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        Err(match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(body) => Failure {
+                message: body.error.message,
+                code: Some(body.error.code),
+            },
+            Err(_) => Failure::local(format!("The relay answered {status}.")),
+        })
+    }
+}
+
+fn unreachable(_: JsValue) -> Failure {
+    Failure::local("The relay's answer was cut off. Try again.")
+}

@@ -1,0 +1,422 @@
+//! The background service worker: it keeps the relay connections (live
+//! events for sidebars; the host connection when this browser hosts a
+//! number), pairs each WhatsApp Web tab's bridge with its sidebar, and runs
+//! the host's sends.
+//!
+//! Chrome may stop the worker at any time. Everything it needs to carry on
+//! is in `chrome.storage` (settings, the host's record of sends), and the
+//! bridges and sidebars reconnect their ports, which starts it again.
+//!
+//! # Layout
+//! - this file: ports, settings, and the host loop.
+//! - [`link`]: one relay WebSocket with hello, keep-alive and reconnection.
+//! - [`page`]: requests to a tab's bridge and what its snapshots mean.
+//! - [`host`]: performing one dispatched send and reporting it.
+
+mod host;
+mod link;
+mod page;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use chorus_shared::api::Organization;
+use chorus_shared::protocol::{ClientRole, Request, ServerFrame};
+use wasm_bindgen::prelude::*;
+
+use crate::channel::{
+    HostStatus, Settings, SidebarRequest, WorkerEvent, BRIDGE_PORT, SIDEBAR_PORT,
+};
+use crate::driver::layout::{PageState, HOSTING_NEEDS};
+use crate::driver::watch::{OpenChat, RowEvent};
+use crate::pacing::Pacing;
+use crate::web::relay::Relay;
+use crate::web::{load_settings, log, sleep, Port, Shared};
+
+use host::Host;
+use link::Link;
+use page::{FromPage, Page, COLLAPSED_WIDTH, SIDEBAR_WIDTH};
+
+/// The worker, as the JavaScript loader holds it.
+#[wasm_bindgen]
+pub struct WorkerHandle {
+    worker: Shared<Worker>,
+}
+
+#[wasm_bindgen]
+impl WorkerHandle {
+    /// Takes a port that a bridge or a sidebar opened.
+    pub fn accept(&self, port: Port) {
+        accept(&self.worker, port);
+    }
+}
+
+/// Starts the worker: loads the settings and connects.
+#[wasm_bindgen]
+pub fn start_worker() -> WorkerHandle {
+    let worker = Rc::new(RefCell::new(Worker::default()));
+    wasm_bindgen_futures::spawn_local(reload(worker.clone()));
+    WorkerHandle { worker }
+}
+
+#[derive(Default)]
+struct Worker {
+    settings: Settings,
+    sidebars: HashMap<String, Port>,
+    pages: HashMap<String, Rc<Page>>,
+    open_chats: HashMap<String, Option<OpenChat>>,
+    live: Option<Link>,
+    connection: (bool, Option<String>),
+    host: Option<Shared<Host>>,
+    host_status: HostStatus,
+    /// Bumped on every reload, so loops of the previous settings end.
+    generation: u64,
+}
+
+impl Worker {
+    fn broadcast(&self, event: &WorkerEvent) {
+        for port in self.sidebars.values() {
+            port.send(event);
+        }
+    }
+
+    fn relay(&self) -> Option<Relay> {
+        Some(Relay {
+            base: self.settings.relay()?,
+            token: Some(self.settings.session.as_ref()?.token.clone()),
+        })
+    }
+
+    fn any_page(&self) -> Option<Rc<Page>> {
+        self.pages.values().next().cloned()
+    }
+}
+
+fn accept(worker: &Shared<Worker>, port: Port) {
+    let name = port.port_name();
+    if let Some(nonce) = name.strip_prefix(BRIDGE_PORT) {
+        accept_page(worker, nonce.to_owned(), port);
+    } else if let Some(nonce) = name.strip_prefix(SIDEBAR_PORT) {
+        accept_sidebar(worker, nonce.to_owned(), port);
+    } else {
+        port.close();
+    }
+}
+
+fn accept_page(worker: &Shared<Worker>, nonce: String, port: Port) {
+    let page = Rc::new(Page::new(port.clone()));
+    worker
+        .borrow_mut()
+        .pages
+        .insert(nonce.clone(), page.clone());
+    {
+        let worker = worker.clone();
+        let page = page.clone();
+        let nonce = nonce.clone();
+        port.on_each_message(move |text| {
+            if let FromPage::Changed { events, open_chat } = page.receive(&text) {
+                page_changed(&worker, &nonce, events, open_chat);
+            }
+        });
+    }
+    {
+        let worker = worker.clone();
+        let nonce = nonce.clone();
+        port.on_close(move || {
+            let mut state = worker.borrow_mut();
+            state.pages.remove(&nonce);
+            state.open_chats.remove(&nonce);
+        });
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(problem) = page.set_up(SIDEBAR_WIDTH).await {
+            log(&format!(
+                "Chorus: could not set up the WhatsApp Web tab: {problem}"
+            ));
+        }
+    });
+}
+
+fn page_changed(
+    worker: &Shared<Worker>,
+    nonce: &str,
+    events: Vec<RowEvent>,
+    open_chat: Option<OpenChat>,
+) {
+    let mut state = worker.borrow_mut();
+    if state.open_chats.get(nonce) != Some(&open_chat) {
+        state.open_chats.insert(nonce.to_owned(), open_chat.clone());
+        if let Some(sidebar) = state.sidebars.get(nonce) {
+            sidebar.send(&WorkerEvent::OpenChat { chat: open_chat });
+        }
+    }
+    let Some(host) = state.host.clone() else {
+        return;
+    };
+    let capture = state.settings.capture;
+    drop(state);
+    for event in events {
+        let request = match event {
+            RowEvent::Incoming(message) => {
+                host.borrow_mut().heard_from(&message);
+                if !capture {
+                    continue;
+                }
+                Request::Incoming { message }
+            }
+            RowEvent::Tick { wa_id, tick } => {
+                let Some((message_id, report)) = host.borrow_mut().tick_moved(&wa_id, tick) else {
+                    continue;
+                };
+                Request::Report { message_id, report }
+            }
+        };
+        let link = host.borrow().link.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(error) = link.request(request).await {
+                log(&format!(
+                    "Chorus: the relay refused a host report: {}",
+                    error.message
+                ));
+            }
+        });
+    }
+}
+
+fn accept_sidebar(worker: &Shared<Worker>, nonce: String, port: Port) {
+    {
+        let mut state = worker.borrow_mut();
+        state.sidebars.insert(nonce.clone(), port.clone());
+        port.send(&WorkerEvent::Connection {
+            online: state.connection.0,
+            problem: state.connection.1.clone(),
+        });
+        port.send(&WorkerEvent::Host {
+            status: state.host_status.clone(),
+        });
+        let chat = state.open_chats.get(&nonce).cloned().flatten();
+        port.send(&WorkerEvent::OpenChat { chat });
+    }
+    {
+        let worker = worker.clone();
+        let nonce = nonce.clone();
+        port.on_each_message(move |text| {
+            let Ok(request) = serde_json::from_str::<SidebarRequest>(&text) else {
+                return;
+            };
+            sidebar_asked(&worker, &nonce, request);
+        });
+    }
+    let worker = worker.clone();
+    port.on_close(move || {
+        worker.borrow_mut().sidebars.remove(&nonce);
+    });
+}
+
+fn sidebar_asked(worker: &Shared<Worker>, nonce: &str, request: SidebarRequest) {
+    match request {
+        SidebarRequest::SettingsChanged => {
+            wasm_bindgen_futures::spawn_local(reload(worker.clone()));
+        }
+        SidebarRequest::Collapse { collapsed } => {
+            let page = worker.borrow().pages.get(nonce).cloned();
+            if let Some(page) = page {
+                let width = if collapsed {
+                    COLLAPSED_WIDTH
+                } else {
+                    SIDEBAR_WIDTH
+                };
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = page.set_up(width).await;
+                });
+            }
+        }
+        SidebarRequest::OpenChat { phone } => {
+            let page = worker.borrow().pages.get(nonce).cloned();
+            if let Some(page) = page {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = page
+                        .follow_link(&crate::driver::selectors::open_chat_link(&phone))
+                        .await;
+                });
+            }
+        }
+    }
+}
+
+/// Reads the settings again and reconnects accordingly.
+async fn reload(worker: Shared<Worker>) {
+    let settings = load_settings().await;
+    let generation = {
+        let mut state = worker.borrow_mut();
+        state.generation += 1;
+        if let Some(link) = state.live.take() {
+            link.stop();
+        }
+        if let Some(host) = state.host.take() {
+            host.borrow().link.stop();
+        }
+        state.settings = settings.clone();
+        state.host_status = HostStatus {
+            hosting: settings.hosting,
+            ..HostStatus::default()
+        };
+        state.generation
+    };
+    let relay = worker.borrow().relay();
+    let Some(relay) = relay else {
+        let mut state = worker.borrow_mut();
+        state.connection = (false, Some("Not signed in.".into()));
+        state.broadcast(&WorkerEvent::Connection {
+            online: false,
+            problem: state.connection.1.clone(),
+        });
+        return;
+    };
+    let live = {
+        let on_frame = {
+            let worker = worker.clone();
+            Rc::new(move |frame: ServerFrame| {
+                worker.borrow().broadcast(&WorkerEvent::Relay {
+                    frame: Box::new(frame),
+                });
+            })
+        };
+        let on_state = {
+            let worker = worker.clone();
+            Rc::new(move |online: bool, problem: Option<String>| {
+                let mut state = worker.borrow_mut();
+                state.connection = (online, problem.clone());
+                state.broadcast(&WorkerEvent::Connection { online, problem });
+            })
+        };
+        Link::start(relay.clone(), ClientRole::Sidebar, on_frame, on_state)
+    };
+    worker.borrow_mut().live = Some(live);
+    if let Some(hosting) = settings.hosting {
+        let pacing = match hosting.organization_id {
+            Some(id) => match relay.get::<Organization>(&format!("/orgs/{id}")).await {
+                Ok(organization) => Pacing::from(organization.pacing),
+                Err(_) => Pacing::default(),
+            },
+            None => Pacing::default(),
+        };
+        if worker.borrow().generation != generation {
+            return;
+        }
+        start_hosting(&worker, relay, hosting.organization_id, pacing, generation);
+    }
+}
+
+fn start_hosting(
+    worker: &Shared<Worker>,
+    relay: Relay,
+    organization_id: Option<uuid::Uuid>,
+    pacing: Pacing,
+    generation: u64,
+) {
+    let host_cell: Rc<RefCell<Option<Shared<Host>>>> = Rc::new(RefCell::new(None));
+    let on_frame = {
+        let host_cell = host_cell.clone();
+        Rc::new(move |frame: ServerFrame| {
+            if let ServerFrame::Dispatch { message } = frame {
+                if let Some(host) = host_cell.borrow().as_ref() {
+                    host.borrow_mut().take(message);
+                }
+            }
+        })
+    };
+    let on_state = {
+        let worker = worker.clone();
+        Rc::new(move |online: bool, problem: Option<String>| {
+            let mut state = worker.borrow_mut();
+            state.host_status.connected = online;
+            state.host_status.problem = problem;
+            let status = state.host_status.clone();
+            state.broadcast(&WorkerEvent::Host { status });
+        })
+    };
+    let link = Link::start(
+        relay.clone(),
+        ClientRole::Host {
+            organization_id,
+            take_over: true,
+        },
+        on_frame,
+        on_state,
+    );
+    let host = Rc::new(RefCell::new(Host::new(link, relay, pacing)));
+    *host_cell.borrow_mut() = Some(host.clone());
+    worker.borrow_mut().host = Some(host.clone());
+    wasm_bindgen_futures::spawn_local(host_loop(worker.clone(), host, generation));
+}
+
+/// Sends what the relay dispatched, one message at a time, paced.
+async fn host_loop(worker: Shared<Worker>, host: Shared<Host>, generation: u64) {
+    let mut since_check = i64::MIN;
+    loop {
+        if worker.borrow().generation != generation {
+            return;
+        }
+        let page = worker.borrow().any_page();
+        let next = host.borrow().next();
+        let problem = match (&page, next) {
+            (None, _) => {
+                Some("Open WhatsApp Web in this browser: the number is hosted from its tab.".into())
+            }
+            (Some(page), None) => {
+                // Idle: check now and then that the page can still send.
+                if crate::web::now_ms() - since_check > 3_000 {
+                    since_check = crate::web::now_ms();
+                    match page.check(&HOSTING_NEEDS).await {
+                        Ok(PageState::Ready) => None,
+                        Ok(state) => state.problem(),
+                        Err(error) => Some(error),
+                    }
+                } else {
+                    worker.borrow().host_status.problem.clone()
+                }
+            }
+            (Some(page), Some(dispatch)) => {
+                let wait = host.borrow().wait_ms(&dispatch);
+                if wait > 0 {
+                    set_status(&worker, &host, None, false);
+                    sleep(wait.min(1_000)).await;
+                    continue;
+                }
+                set_status(&worker, &host, None, true);
+                if !host::perform(&host, page, dispatch).await {
+                    sleep(2_000).await;
+                }
+                set_status(&worker, &host, None, false);
+                continue;
+            }
+        };
+        let connected = host.borrow().link.online();
+        let problem = if connected {
+            problem
+        } else {
+            worker.borrow().host_status.problem.clone()
+        };
+        set_status(&worker, &host, problem, false);
+        sleep(500).await;
+    }
+}
+
+fn set_status(worker: &Shared<Worker>, host: &Shared<Host>, problem: Option<String>, busy: bool) {
+    let mut state = worker.borrow_mut();
+    let host = host.borrow();
+    let status = HostStatus {
+        hosting: state.settings.hosting,
+        connected: host.link.online(),
+        problem: if busy { None } else { problem },
+        sent_here: host.sent_count,
+        last_send: host.last_send.clone(),
+        busy,
+    };
+    if status != state.host_status {
+        state.host_status = status.clone();
+        state.broadcast(&WorkerEvent::Host { status });
+    }
+}

@@ -1,0 +1,162 @@
+// Chorus page bridge (content script). It knows nothing of WhatsApp: it
+// places the sidebar frame, and performs primitive DOM operations that the
+// extension's Rust code asks for over a chrome.runtime port (selectors, what
+// to click and what to read all come from Rust). Pages cannot see this port.
+(() => {
+  'use strict';
+  if (globalThis.__chorusBridge) return;
+  globalThis.__chorusBridge = true;
+
+  const nonce = crypto.randomUUID();
+  const frame = document.createElement('iframe');
+  frame.src = chrome.runtime.getURL('sidebar.html') + '#' + nonce;
+  frame.setAttribute('data-chorus', 'sidebar');
+  frame.title = 'Chorus';
+  let width = 360;
+  let narrowed = null; // { selectors } chosen by Rust
+  const place = () => {
+    frame.style.cssText = 'position:fixed;top:0;right:0;height:100vh;border:0;margin:0;padding:0;' +
+      'z-index:2147483647;background:#fff;box-shadow:-1px 0 0 #d1d7db;' + 'width:' + width + 'px';
+    if (!frame.isConnected) document.documentElement.appendChild(frame);
+    if (narrowed) {
+      const target = first(narrowed.selectors)[0];
+      const value = 'calc(100% - ' + width + 'px)';
+      if (target && target.style.width !== value) target.style.width = value;
+    }
+  };
+
+  const first = (selectors) => {
+    for (let i = 0; i < selectors.length; i++) {
+      const element = document.querySelector(selectors[i]);
+      if (element) return [element, i];
+    }
+    return [null, -1];
+  };
+  const allOf = (selectors) => {
+    for (const selector of selectors) {
+      const found = document.querySelectorAll(selector);
+      if (found.length) return [...found];
+    }
+    return [];
+  };
+  const textOf = (element) => (element.innerText ?? element.textContent ?? '').trim();
+
+  // The last time the person at this browser typed or clicked, so sends
+  // never interrupt them.
+  let lastInput = 0;
+  for (const type of ['keydown', 'beforeinput', 'paste', 'mousedown']) {
+    window.addEventListener(type, (event) => { if (event.isTrusted) lastInput = Date.now(); }, true);
+  }
+
+  let watch = null; // { rows, id_attribute, text, probes, header }
+  let lastSnapshot = '';
+  const snapshot = () => {
+    const rows = allOf(watch.rows).map((row) => {
+      let text = null;
+      for (const selector of watch.text) {
+        const found = row.querySelector(selector);
+        if (found) { text = textOf(found); break; }
+      }
+      const probes = Object.keys(watch.probes).filter((name) =>
+        watch.probes[name].some((selector) => row.matches(selector) || row.querySelector(selector)));
+      const icons = [...row.querySelectorAll('[' + watch.icon_attribute + ']')]
+        .map((icon) => icon.getAttribute(watch.icon_attribute));
+      return { id: row.getAttribute(watch.id_attribute), text, probes, icons };
+    });
+    const header = first(watch.header)[0];
+    return { rows, header: header ? textOf(header) : null };
+  };
+
+  let port = null;
+  const post = (message) => { try { port && port.postMessage(message); } catch (_) { /* reconnecting */ } };
+  let pending = null;
+  const changed = () => {
+    place();
+    if (!watch || pending) return;
+    pending = setTimeout(() => {
+      pending = null;
+      const now = snapshot();
+      const text = JSON.stringify(now);
+      if (text !== lastSnapshot) { lastSnapshot = text; post({ event: 'rows', ...now }); }
+    }, 150);
+  };
+  new MutationObserver(changed).observe(document.documentElement,
+    { childList: true, subtree: true, attributes: true, characterData: true });
+
+  const ops = {
+    probe: ({ lists }) => lists.map((selectors) => first(selectors)[0] !== null),
+    read: ({ selectors }) => {
+      const [element, index] = first(selectors);
+      return element ? { index, text: textOf(element) } : null;
+    },
+    click: ({ selectors, closest }) => {
+      let [element] = first(selectors);
+      if (!element) return false;
+      if (closest) element = element.closest(closest) || element;
+      element.click();
+      return true;
+    },
+    click_text: ({ selectors, text }) => {
+      const element = allOf(selectors).find((candidate) => textOf(candidate).includes(text));
+      if (!element) return false;
+      for (const type of ['mousedown', 'mouseup', 'click']) {
+        element.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true }));
+      }
+      return true;
+    },
+    paste: ({ selectors, text }) => {
+      const [element] = first(selectors);
+      if (!element) return false;
+      element.focus();
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      element.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      return true;
+    },
+    attach: ({ selectors, name, mime, base64 }) => {
+      const [input] = first(selectors);
+      if (!input) return false;
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], name, { type: mime }));
+      input.files = data.files;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+      return true;
+    },
+    follow_link: ({ href }) => {
+      const link = document.createElement('a');
+      link.href = href;
+      link.style.display = 'none';
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      return true;
+    },
+    idle: () => ({ ms: lastInput ? Date.now() - lastInput : 1e12 }),
+    watch: (config) => { watch = config; lastSnapshot = ''; changed(); return snapshot(); },
+    layout: ({ selectors, sidebar_width }) => { narrowed = { selectors }; width = sidebar_width; place(); return true; },
+  };
+
+  const connect = () => {
+    try {
+      port = chrome.runtime.connect({ name: 'bridge:' + nonce });
+    } catch (_) {
+      return; // the extension was reloaded or removed: this bridge is orphaned
+    }
+    port.onMessage.addListener(async (request) => {
+      try {
+        const ok = await ops[request.op](request.args || {});
+        post({ reply: request.id, ok: ok ?? null });
+      } catch (error) {
+        post({ reply: request.id, error: String(error && error.message || error) });
+      }
+    });
+    port.onDisconnect.addListener(() => {
+      port = null;
+      lastSnapshot = '';
+      setTimeout(connect, 1000);
+    });
+  };
+  place();
+  connect();
+})();
