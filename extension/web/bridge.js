@@ -14,9 +14,13 @@
   frame.title = 'Chorus';
   let width = 360;
   let narrowed = null; // { selectors } chosen by Rust
+  let placed = null; // the frame's style as last set (normalised by the browser)
   const place = () => {
-    frame.style.cssText = 'position:fixed;top:0;right:0;height:100vh;border:0;margin:0;padding:0;' +
-      'z-index:2147483647;background:#fff;box-shadow:-1px 0 0 #d1d7db;' + 'width:' + width + 'px';
+    if (frame.style.cssText !== placed) {
+      frame.style.cssText = 'position:fixed;top:0;right:0;height:100vh;border:0;margin:0;padding:0;' +
+        'z-index:2147483647;background:#fff;box-shadow:-1px 0 0 #d1d7db;' + 'width:' + width + 'px';
+      placed = frame.style.cssText;
+    }
     if (!frame.isConnected) document.documentElement.appendChild(frame);
     if (narrowed) {
       const target = first(narrowed.selectors)[0];
@@ -70,7 +74,12 @@
   let port = null;
   const post = (message) => { try { port && port.postMessage(message); } catch (_) { /* reconnecting */ } };
   let pending = null;
-  const changed = () => {
+  const changed = (records) => {
+    // Our own writes (the frame, the narrowed root's width) are not news.
+    if (records && records.every((r) => r.target === frame || (r.type === 'attributes' && r.attributeName === 'style'))) {
+      if (!frame.isConnected || records.some((r) => r.target !== frame)) place();
+      return;
+    }
     place();
     if (!watch || pending) return;
     pending = setTimeout(() => {
@@ -134,7 +143,13 @@
     },
     idle: () => ({ ms: lastInput ? Date.now() - lastInput : 1e12 }),
     watch: (config) => { watch = config; lastSnapshot = ''; changed(); return snapshot(); },
-    layout: ({ selectors, sidebar_width }) => { narrowed = { selectors }; width = sidebar_width; place(); return true; },
+    layout: ({ selectors, sidebar_width }) => {
+      narrowed = { selectors };
+      width = sidebar_width;
+      placed = null;
+      place();
+      return true;
+    },
   };
 
   const connect = () => {

@@ -2,8 +2,6 @@
 
 use std::rc::Rc;
 
-use chorus_shared::api::Health;
-
 use crate::channel::SidebarRequest;
 use crate::sidebar::html::{escape, form, input};
 use crate::web::relay::Relay;
@@ -59,7 +57,7 @@ async fn check(url: &str) -> (bool, String) {
         base: url.to_owned(),
         token: None,
     };
-    match relay.get::<Health>("/../healthz").await {
+    match relay.health().await {
         Ok(_) => (true, format!("Saved: Chorus uses the relay at {url}.")),
         Err(failure) => (false, failure.message),
     }

@@ -108,6 +108,13 @@ impl Relay {
         Ok(Uint8Array::new(&buffer).to_vec())
     }
 
+    /// Whether a Chorus relay answers at this address.
+    pub async fn health(&self) -> Result<(), Failure> {
+        self.fetch_url("GET", &format!("{}/healthz", self.base), None, None)
+            .await
+            .map(|_| ())
+    }
+
     /// The live WebSocket's address.
     pub fn ws_url(&self) -> String {
         let base = if let Some(rest) = self.base.strip_prefix("https://") {
@@ -150,13 +157,23 @@ impl Relay {
         body: Option<JsValue>,
         content_type: Option<&str>,
     ) -> Result<Response, Failure> {
+        let url = format!("{}/api/v1{path}", self.base);
+        self.fetch_url(method, &url, body, content_type).await
+    }
+
+    async fn fetch_url(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<JsValue>,
+        content_type: Option<&str>,
+    ) -> Result<Response, Failure> {
         let init = RequestInit::new();
         init.set_method(method);
         if let Some(body) = &body {
             init.set_body(body);
         }
-        let url = format!("{}/api/v1{path}", self.base);
-        let request = Request::new_with_str_and_init(&url, &init).map_err(|_| {
+        let request = Request::new_with_str_and_init(url, &init).map_err(|_| {
             Failure::local(format!(
                 "\"{}\" is not a relay address. Set it in Chorus options.",
                 self.base

@@ -1,0 +1,167 @@
+// What every browser test needs: a real relay on SQLite, the fixture page,
+// Chromium profiles with the built extension loaded, and the sidebar of a
+// page. On failure, `keepEvidence` saves each page's screenshot and console.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+import { startFixture } from './fixture-server.mjs';
+
+const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+export const EXTENSION = process.env.CHORUS_EXTENSION_DIR || join(ROOT, 'target/dist/extension');
+const RELAY = process.env.CHORUS_RELAY_BIN || join(ROOT, 'target/debug/chorus-relay');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'target/e2e-artifacts');
+export const ADMIN_TOKEN = 'e2e-admin-token';
+/// Generous: the host paces sends and the relay pushes over WebSockets.
+export const WAIT = 20_000;
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address();
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+/** Starts `chorus-relay serve` on a fresh SQLite database. */
+export async function startRelay() {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'chorus-e2e-relay-'));
+  const child = spawn(RELAY, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+    env: { ...process.env, CHORUS_ADMIN_TOKEN: ADMIN_TOKEN, RUST_LOG: process.env.RUST_LOG || 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch { /* not up yet */ }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+/** Calls the relay's API directly, to set up and to check its records. */
+export async function api(relay, method, path, { token, body } = {}) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(`${relay.url}/api/v1${path}`, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return json;
+}
+
+export async function signIn(relay, email) {
+  return (await api(relay, 'POST', '/auth/signin', { body: { email, password: PASSWORD } })).token;
+}
+
+export const PASSWORD = 'correct horse battery staple';
+
+export async function grant(relay, target, amount) {
+  await api(relay, 'POST', '/admin/credits', {
+    token: ADMIN_TOKEN,
+    body: { ...target, amount, plan: 'volume' },
+  });
+}
+
+/** The fixture server, once per test file. */
+export { startFixture };
+
+/** A Chromium profile with the extension loaded; reopen with the same dir. */
+export async function openBrowser(fixture, name, userDataDir = mkdtempSync(join(tmpdir(), `chorus-e2e-${name}-`))) {
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    ignoreDefaultArgs: ['--disable-extensions'],
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      `--disable-extensions-except=${EXTENSION}`, `--load-extension=${EXTENSION}`,
+      `--host-resolver-rules=MAP web.whatsapp.com 127.0.0.1:${fixture.port}`,
+      '--ignore-certificate-errors',
+    ],
+  });
+  const browser = { name, context, userDataDir, console: [] };
+  const record = (source) => (message) => browser.console.push(`[${source}] ${message.type()}: ${message.text()}`);
+  context.on('page', (page) => page.on('console', record(page.url())));
+  for (const page of context.pages()) page.on('console', record('page'));
+  let worker = context.serviceWorkers()[0];
+  if (!worker) worker = await context.waitForEvent('serviceworker', { timeout: WAIT });
+  worker.on('console', record('worker'));
+  browser.extensionId = new URL(worker.url()).host;
+  return browser;
+}
+
+/** Points the extension at the relay through its options page. */
+export async function setRelay(browser, relay) {
+  const page = await browser.context.newPage();
+  await page.goto(`chrome-extension://${browser.extensionId}/options.html`);
+  await page.locator('#relay-url').fill(relay.url);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#saved').waitFor({ timeout: WAIT });
+  await page.close();
+}
+
+/** Opens WhatsApp Web (the fixture) and returns the page and its sidebar. */
+export async function openWhatsApp(browser, csp) {
+  const page = browser.context.pages().find((p) => p.url().startsWith('https://web.whatsapp.com'))
+    || await browser.context.newPage();
+  page.on('console', (message) => browser.console.push(`[whatsapp] ${message.type()}: ${message.text()}`));
+  await page.goto(`https://web.whatsapp.com/?csp=${csp}`);
+  const sidebar = page.frameLocator('iframe[data-chorus="sidebar"]');
+  await sidebar.locator('h1').waitFor({ timeout: WAIT });
+  return { page, sidebar };
+}
+
+/** Signs up through the sidebar and finishes first-use set-up. */
+export async function signUp(sidebar, { email, phone, type, organization }) {
+  await sidebar.locator('#email').fill(email);
+  await sidebar.locator('#password').fill(PASSWORD);
+  await sidebar.getByRole('button', { name: 'Create account' }).click();
+  await sidebar.locator('#phone').waitFor({ timeout: WAIT });
+  await sidebar.locator('#phone').fill(phone);
+  await sidebar.locator('#account-type').selectOption(type);
+  if (organization) {
+    await sidebar.locator('#org-name').fill(organization);
+    await sidebar.locator('#org-country').fill('GB');
+  }
+  await sidebar.getByRole('button', { name: 'Continue' }).click();
+  await sidebar.locator('#credits').waitFor({ timeout: WAIT });
+}
+
+export async function tab(sidebar, name) {
+  await sidebar.locator(`button[data-action="tab"][data-arg="${name}"]`).click();
+}
+
+/** Saves screenshots and console logs of `browsers` under target/e2e-artifacts. */
+export async function keepEvidence(testName, browsers) {
+  const dir = join(ARTIFACTS, testName.replace(/[^a-z0-9]+/gi, '-'));
+  mkdirSync(dir, { recursive: true });
+  for (const browser of browsers) {
+    if (!browser) continue;
+    writeFileSync(join(dir, `${browser.name}-console.txt`), browser.console.join('\n'));
+    let i = 0;
+    for (const page of browser.context.pages()) {
+      const n = i++;
+      try {
+        await page.screenshot({ path: join(dir, `${browser.name}-${n}.png`), timeout: 5000 });
+      } catch (error) { browser.console.push(`screenshot failed: ${error.message}`); }
+      for (const [j, frame] of page.frames().entries()) {
+        try {
+          writeFileSync(join(dir, `${browser.name}-${n}-frame${j}.html`), await frame.content());
+        } catch { /* detached */ }
+      }
+    }
+    writeFileSync(join(dir, `${browser.name}-console.txt`), browser.console.join('\n'));
+  }
+  return dir;
+}
