@@ -414,6 +414,12 @@ impl App {
         }
         let digits: String = wa_id.chars().take_while(char::is_ascii_digit).collect();
         let query = self.profile_query();
+        // Members come and go: the assignee list must offer today's.
+        let organization = self.model.borrow().settings.profile;
+        if let Some(id) = organization {
+            let members: MemberList = self.relay().get(&format!("/orgs/{id}/members")).await?;
+            self.model.borrow_mut().members = members.members;
+        }
         let page: ChatPage = self
             .relay()
             .get(&format!("/chats?{query}&q={digits}&limit=20"))
