@@ -71,7 +71,8 @@ pub fn build(root: &Path) -> Result<Dist> {
     Ok(Dist { folder, zip })
 }
 
-fn ensure_wasm_target() -> Result<()> {
+/// Adds the WebAssembly target with rustup when it is missing.
+pub fn ensure_wasm_target() -> Result<()> {
     let installed = std::process::Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()

@@ -8,7 +8,8 @@
 //!   embedded SQLite default (`./data`), passing any further arguments to
 //!   `chorus-relay serve`.
 //! - `test`: checks prerequisites (PostgreSQL for the dual-backend tests),
-//!   then runs formatting and lint checks and every test.
+//!   then runs formatting and lint checks, every test, and the browser
+//!   tests.
 //! - `bench`: the queue and bulk-contact benchmarks (need PostgreSQL too).
 //! - `dist` ([`dist`]): the extension, built to WebAssembly and laid out for
 //!   Chrome.
@@ -44,7 +45,13 @@ fn main() -> ExitCode {
         Some("run") => run(&rest),
         Some("test") => test(),
         Some("dist") => dist::build(&workspace_root()).map(|_| ()),
-        Some("e2e") => e2e::run(&workspace_root()).map(|_| ()),
+        Some("e2e") => e2e::run(&workspace_root()).and_then(|totals| {
+            println!("tests: {} passed, {} failed", totals.passed, totals.failed);
+            if totals.failed > 0 || totals.passed == 0 {
+                bail!("browser tests failed");
+            }
+            Ok(())
+        }),
         Some("bench") => check_postgres().and_then(|()| {
             cargo(&[
                 "bench",
@@ -127,7 +134,28 @@ fn test() -> Result<()> {
         "-D",
         "warnings",
     ])?;
-    let totals = cargo_test(&["test", "--workspace"])?;
+    // The extension's WebAssembly-only code is linted for its own target.
+    dist::ensure_wasm_target()?;
+    cargo(&[
+        "clippy",
+        "--package",
+        "chorus-extension",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    let mut totals = cargo_test(&["test", "--workspace"])?;
+    let browser = e2e::run(&workspace_root()).inspect_err(|_| {
+        println!(
+            "tests: {} passed, {} failed",
+            totals.passed,
+            totals.failed + 1
+        );
+    })?;
+    totals.passed += browser.passed;
+    totals.failed += browser.failed;
     // One closing line for the whole run, so the summary is not whichever
     // crate's (possibly empty) doc-test run happened to finish last.
     println!("tests: {} passed, {} failed", totals.passed, totals.failed);
