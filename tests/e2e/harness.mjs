@@ -94,9 +94,11 @@ export async function openBrowser(fixture, name, userDataDir = mkdtempSync(join(
   const record = (source) => (message) => browser.console.push(`[${source}] ${message.type()}: ${message.text()}`);
   context.on('page', (page) => page.on('console', record(page.url())));
   for (const page of context.pages()) page.on('console', record('page'));
+  // Every service worker, including one Chrome starts again after stopping it.
+  context.on('serviceworker', (started) => started.on('console', record('worker')));
   let worker = context.serviceWorkers()[0];
   if (!worker) worker = await context.waitForEvent('serviceworker', { timeout: WAIT });
-  worker.on('console', record('worker'));
+  else worker.on('console', record('worker'));
   browser.extensionId = new URL(worker.url()).host;
   return browser;
 }

@@ -142,9 +142,10 @@ fn fields(form: &Element) -> HashMap<String, String> {
     out
 }
 
-/// Replaces `#root`'s content, keeping what the user typed in fields that
-/// are still there (by id) and which one had the focus; `set` then fills
-/// fields the action asked for.
+/// Replaces `#root`'s content, keeping what the user typed or chose in
+/// fields that are still there (by id) and which one had the focus; `set`
+/// then fills fields the action asked for. Switches that act at once
+/// (`data-change`) show the state instead.
 pub fn redraw(html: &str, set: &[(String, String)]) {
     let root = root();
     let document = document();
@@ -153,7 +154,9 @@ pub fn redraw(html: &str, set: &[(String, String)]) {
         .map(|element| element.id())
         .filter(|id| !id.is_empty());
     let mut kept = Vec::new();
-    if let Ok(controls) = root.query_selector_all("input[id], textarea[id]") {
+    if let Ok(controls) =
+        root.query_selector_all("input[id], textarea[id], select[id]:not([data-change])")
+    {
         for i in 0..controls.length() {
             let Some(control) = controls.item(i) else {
                 continue;

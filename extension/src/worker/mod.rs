@@ -354,7 +354,7 @@ fn start_hosting(
 
 /// Sends what the relay dispatched, one message at a time, paced.
 async fn host_loop(worker: Shared<Worker>, host: Shared<Host>, generation: u64) {
-    let mut since_check = i64::MIN;
+    let mut since_check = 0;
     loop {
         if worker.borrow().generation != generation {
             return;

@@ -1,0 +1,144 @@
+// The sidebar in the page and the driver's care, under each page policy:
+// layout, re-renders, collapse, isolation of styles, warnings, invalid
+// numbers, a person typing, oversized files, and a restarted service worker.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import {
+  WAIT, api, grant, keepEvidence, openBrowser, openWhatsApp, setRelay, signIn, signUp,
+  startFixture, startRelay, tab,
+} from './harness.mjs';
+
+const appWidth = (page) => page.evaluate(() => document.getElementById('app').getBoundingClientRect().width);
+const frameWidth = (page) => page.evaluate(() => document.querySelector('iframe[data-chorus="sidebar"]').getBoundingClientRect().width);
+
+async function send(sidebar, phone, text) {
+  await tab(sidebar, 'Send');
+  await sidebar.locator('#send-phone').fill(phone);
+  await sidebar.locator('#send-text').fill(text);
+  await sidebar.locator('form[data-form="send"] button[type=submit]').click();
+}
+
+for (const csp of ['strict', 'permissive']) {
+  describe(`the sidebar and the driver in the page (${csp} page policy)`, () => {
+    let relay; let fixture; let browser; let page; let sidebar; let token;
+    const email = `page-${csp}@example.com`;
+    const step = (name, body) => it(name, async (t) => {
+      try {
+        await body();
+      } catch (error) {
+        const where = await keepEvidence(`${csp}-${t.name}`, [browser]);
+        error.message += `\n(screenshots and console in ${where})`;
+        throw error;
+      }
+    });
+
+    before(async () => {
+      relay = await startRelay();
+      fixture = await startFixture();
+      browser = await openBrowser(fixture, `page-${csp}`);
+      await setRelay(browser, relay);
+      ({ page, sidebar } = await openWhatsApp(browser, csp));
+      await signUp(sidebar, { email, phone: '+44 7400 000050', type: 'agent' });
+      token = await signIn(relay, email);
+      await grant(relay, { user_email: email }, 10);
+      await tab(sidebar, 'Host');
+      await sidebar.locator('#hosting').selectOption('you');
+      await sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+    });
+    after(async () => {
+      await browser?.context.close();
+      fixture?.close();
+      relay?.stop();
+    });
+
+    step('the page narrows for the sidebar, keeps it through re-renders, and widens when it collapses', async () => {
+      assert.ok(await appWidth(page) <= 1280 - 350);
+      await page.evaluate(() => window.fixture.rerender());
+      await page.waitForFunction(() => document.getElementById('side') !== null);
+      await page.waitForFunction(() => document.getElementById('app').style.width !== '');
+      assert.ok(await appWidth(page) <= 1280 - 350, 'narrowed again after the re-render');
+      await sidebar.locator('#credits').waitFor({ timeout: WAIT });
+
+      await sidebar.locator('button[data-action="collapse"]').click();
+      await page.waitForFunction(() => document.querySelector('iframe[data-chorus="sidebar"]').getBoundingClientRect().width < 50);
+      assert.ok(await appWidth(page) >= 1280 - 50, 'the page takes the room back');
+      await sidebar.locator('button[data-action="expand"]').click();
+      await page.waitForFunction(() => document.querySelector('iframe[data-chorus="sidebar"]').getBoundingClientRect().width > 300);
+      assert.ok(await frameWidth(page) > 300);
+    });
+
+    step('styles do not cross between the page and the sidebar', async () => {
+      // The page's buttons keep the page's look; the sidebar's keep Chorus's.
+      const pageButton = await page.evaluate(() => getComputedStyle(document.querySelector('#side, #app')).fontFamily);
+      assert.doesNotMatch(pageButton, /^system-ui$/);
+      const sidebarFont = await sidebar.locator('h1').evaluate((h1) => getComputedStyle(h1).color);
+      assert.equal(sidebarFont, 'rgb(0, 128, 105)');
+      const pageHasChorusStyles = await page.evaluate(() => [...document.styleSheets].some((sheet) => (sheet.href || '').includes('chorus')));
+      assert.equal(pageHasChorusStyles, false);
+    });
+
+    step('a number that is not on WhatsApp fails with the reason, and costs nothing', async () => {
+      await send(sidebar, '+44 7400 000404', 'Hello?');
+      const status = sidebar.locator('#sent li', { hasText: 'Hello?' }).locator('.status');
+      await status.filter({ hasText: 'failed' }).waitFor({ timeout: WAIT });
+      assert.match(await status.innerText(), /not on WhatsApp/);
+      await sidebar.locator('#credits', { hasText: '10' }).waitFor({ timeout: WAIT });
+      // The popup was dismissed.
+      await page.waitForFunction(() => !document.querySelector('[role="dialog"]'));
+    });
+
+    step('a send waits while the person at the host is typing, then restores their chat', async () => {
+      await page.evaluate(() => window.fixture.openChat('447400000301'));
+      const box = page.locator('#main footer [data-lexical-editor="true"]');
+      await box.click();
+      await page.keyboard.type('Half-written reply');
+      await send(sidebar, '+44 7400 000302', 'Queued while typing');
+      await new Promise((done) => setTimeout(done, 4000));
+      assert.equal(await page.evaluate(() => window.fixture.draft()), 'Half-written reply', 'the draft is untouched');
+      assert.equal((await page.evaluate(() => window.fixture.sent('447400000302'))).length, 0, 'nothing sent yet');
+
+      await box.click();
+      for (let i = 0; i < 'Half-written reply'.length; i++) await page.keyboard.press('Backspace');
+      await sidebar.locator('#sent li', { hasText: 'Queued while typing' })
+        .locator('.status', { hasText: /^(sent|delivered|read)$/ }).waitFor({ timeout: WAIT });
+      assert.equal((await page.evaluate(() => window.fixture.sent('447400000302'))).length, 1);
+      await page.waitForFunction(() => window.fixture.openJid() === '447400000301@c.us');
+    });
+
+    step('a file over 5 MB is refused before it is uploaded', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'chorus-e2e-big-'));
+      const path = join(dir, 'video.mp4');
+      writeFileSync(path, Buffer.alloc(5 * 1024 * 1024 + 1, 1));
+      await tab(sidebar, 'Files');
+      await sidebar.locator('#upload').setInputFiles(path);
+      await sidebar.locator('#error', { hasText: 'up to 5 MB' }).waitFor({ timeout: WAIT });
+      const files = await api(relay, 'GET', '/files', { token });
+      assert.equal(files.files.length, 0);
+    });
+
+    step('hosting warns when WhatsApp Web is logged out or its layout is not recognised', async () => {
+      await tab(sidebar, 'Host');
+      await page.evaluate(() => window.fixture.logOut());
+      await sidebar.locator('#host-problem', { hasText: 'not logged in' }).waitFor({ timeout: WAIT });
+      await page.evaluate(() => { window.fixture.logIn(); window.fixture.changeLayout(true); });
+      await sidebar.locator('#host-problem', { hasText: 'layout not recognised: the search box' }).waitFor({ timeout: WAIT });
+      await page.evaluate(() => window.fixture.changeLayout(false));
+      await sidebar.locator('#host-problem').waitFor({ state: 'detached', timeout: WAIT });
+    });
+
+    step('after Chrome stops the service worker, hosting and live updates resume', async () => {
+      const cdp = await browser.context.newCDPSession(page);
+      await cdp.send('ServiceWorker.enable');
+      await cdp.send('ServiceWorker.stopAllWorkers');
+      await cdp.detach();
+      await send(sidebar, '+44 7400 000302', 'After the restart');
+      await sidebar.locator('#sent li', { hasText: 'After the restart' })
+        .locator('.status', { hasText: /^(sent|delivered|read)$/ }).waitFor({ timeout: WAIT });
+      assert.equal((await page.evaluate(() => window.fixture.sent('447400000302'))).length, 2);
+    });
+  });
+}
