@@ -87,6 +87,11 @@ for (const csp of ['strict', 'permissive']) {
         }
         const credits = await api(relay, 'GET', '/credits', { token });
         assert.equal(credits.available, 6);
+
+        // The ticks WhatsApp Web shows later reach the sender too.
+        await tab(sidebar, 'Send');
+        await sidebar.locator('#sent li', { hasText: 'Your order is ready' }).locator('.status', { hasText: 'read' })
+          .waitFor({ timeout: WAIT });
       } catch (error) {
         const where = await keepEvidence(t.fullName || t.name, [browser]);
         error.message += `\n(screenshots and console in ${where})`;

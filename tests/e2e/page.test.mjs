@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  WAIT, api, grant, keepEvidence, openBrowser, openWhatsApp, setRelay, signIn, signUp,
+  PASSWORD, WAIT, api, grant, keepEvidence, openBrowser, openWhatsApp, setRelay, signIn, signUp,
   startFixture, startRelay, tab,
 } from './harness.mjs';
 
@@ -139,6 +139,53 @@ for (const csp of ['strict', 'permissive']) {
       await sidebar.locator('#sent li', { hasText: 'After the restart' })
         .locator('.status', { hasText: /^(sent|delivered|read)$/ }).waitFor({ timeout: WAIT });
       assert.equal((await page.evaluate(() => window.fixture.sent('447400000302'))).length, 2);
+    });
+
+    step('signing out returns to the sign-in form; signing in brings the profile back', async () => {
+      await sidebar.getByRole('button', { name: 'Sign out' }).click();
+      await sidebar.locator('form[data-form="sign-in"]').waitFor({ timeout: WAIT });
+      await sidebar.locator('#email').fill(email);
+      await sidebar.locator('#password').fill('wrong password');
+      await sidebar.getByRole('button', { name: 'Sign in' }).click();
+      await sidebar.locator('#error').waitFor({ timeout: WAIT });
+      await sidebar.locator('#password').fill(PASSWORD);
+      await sidebar.getByRole('button', { name: 'Sign in' }).click();
+      await sidebar.locator('#credits').waitFor({ timeout: WAIT });
+    });
+
+    step('the options page says when no relay answers at an address', async () => {
+      const options = await browser.context.newPage();
+      await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+      await options.locator('#relay-url').fill('http://127.0.0.1:9');
+      await options.getByRole('button', { name: 'Save' }).click();
+      await options.locator('#error', { hasText: 'Cannot reach the relay' }).waitFor({ timeout: WAIT });
+      await options.close();
+    });
+    step('contacts: add, search, select, send to the selection, bulk delete', async () => {
+      await tab(sidebar, 'Contacts');
+      for (const [phone, name, tags] of [['+44 7400 000401', 'Bea Baker', 'vip'], ['+44 7400 000402', 'Cid Cole', 'vip, late'], ['+44 7400 000403', 'Dee Dunn', '']]) {
+        await sidebar.locator('#contact-phone').fill(phone);
+        await sidebar.locator('#contact-name').fill(name);
+        await sidebar.locator('#contact-tags').fill(tags);
+        await sidebar.getByRole('button', { name: 'Add contact' }).click();
+        await sidebar.locator('#contacts li', { hasText: name }).waitFor({ timeout: WAIT });
+      }
+      await sidebar.locator('#contacts-tag').fill('vip');
+      await sidebar.getByRole('button', { name: 'Filter' }).click();
+      await sidebar.locator('#contacts-total', { hasText: '2 contacts' }).waitFor({ timeout: WAIT });
+      await sidebar.getByRole('button', { name: 'Select all' }).click();
+      await sidebar.locator('#contacts-total', { hasText: '2 selected' }).waitFor({ timeout: WAIT });
+      await sidebar.locator('#bulk-text').fill('VIP offer');
+      await sidebar.getByRole('button', { name: 'Send to selected' }).click();
+      await sidebar.locator('#notice', { hasText: 'Queued 2 messages' }).waitFor({ timeout: WAIT });
+      const feed = await api(relay, 'GET', '/messages?after=0&limit=500', { token });
+      const offers = feed.messages.filter((m) => m.text === 'VIP offer').map((m) => m.chat_wa_id).sort();
+      assert.deepEqual(offers, ['447400000401@c.us', '447400000402@c.us']);
+
+      await sidebar.getByRole('button', { name: 'Delete selected' }).click();
+      await sidebar.locator('#notice', { hasText: 'Deleted 2 contacts' }).waitFor({ timeout: WAIT });
+      const left = await api(relay, 'GET', '/contacts', { token });
+      assert.deepEqual(left.contacts.map((c) => c.name).filter(Boolean).sort(), ['Dee Dunn']);
     });
   });
 }
