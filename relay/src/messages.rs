@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chorus_shared::error::ErrorBody;
-use chorus_shared::queue::{MessagePage, MessageView, SendMessage};
+use chorus_shared::queue::{MessagePage, MessageView, QueueSummary, SendMessage};
 use chorus_shared::team::AddedAsComment;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -28,6 +28,25 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(send, changes))
         .routes(routes!(message))
         .routes(routes!(cancel))
+        .routes(routes!(queue))
+}
+
+/// How much waits for the profile's host.
+#[utoipa::path(get, path = "/queue", tag = "messages", security(("bearer" = [])),
+    params(ProfileQuery),
+    responses((status = 200, body = QueueSummary), (status = 404, body = ErrorBody)))]
+async fn queue(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(query): ApiQuery<ProfileQuery>,
+) -> Result<Json<QueueSummary>, ApiError> {
+    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let (queued, sending) = state.store.queue_counts(account).await?;
+    Ok(Json(QueueSummary {
+        queued,
+        sending,
+        host_online: state.hub.host_online(account),
+    }))
 }
 
 /// Queue a message through a profile's number. It is stored before this

@@ -90,6 +90,19 @@ pub struct MessagePage {
     pub host_online: bool,
 }
 
+/// `GET /queue`: how much waits for the profile's host, for the host's
+/// own view and for members wondering why nothing moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueSummary {
+    /// Messages waiting their turn (or for a host to connect).
+    pub queued: i64,
+    /// Messages handed to the host and not yet reported sent or failed.
+    pub sending: i64,
+    /// Whether a browser hosts the number now.
+    pub host_online: bool,
+}
+
 /// A file uploaded to a profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

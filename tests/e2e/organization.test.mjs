@@ -101,6 +101,7 @@ for (const csp of ['strict', 'permissive']) {
       await sidebar.locator('#hosting').selectOption(`org:${orgId}`);
       await sidebar.locator('#capture').check();
       await sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+      await sidebar.locator('#host-status', { hasText: 'queue: 0 waiting, 0 with the host' }).waitFor({ timeout: WAIT });
 
       await tab(sidebar, 'Team');
       for (const name of ['agent1', 'agent2']) {

@@ -406,6 +406,7 @@ pub async fn change(
             };
             save_settings(&settings).await;
             app.tell_worker(&SidebarRequest::SettingsChanged);
+            app.load_tab().await?;
         }
         "capture" => {
             let settings = {

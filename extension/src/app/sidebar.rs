@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use chorus_shared::api::{MemberList, MyOrganizations, ProfileList, User};
 use chorus_shared::protocol::ServerFrame;
-use chorus_shared::queue::{Credits, MessagePage};
+use chorus_shared::queue::{Credits, MessagePage, QueueSummary};
 use chorus_shared::team::{ChatPage, ContactPage, FileList, Timeline, TimelineItem};
 
 use crate::channel::{SidebarRequest, WorkerEvent, SIDEBAR_PORT};
@@ -214,6 +214,15 @@ impl App {
     /// Applies a live event to the model; says what to load again.
     fn apply(&self, frame: ServerFrame) -> FollowUp {
         let mut model = self.model.borrow_mut();
+        if model.tab == Tab::Host && matches!(frame, ServerFrame::Message { .. }) {
+            // The queue moved: the host's view shows its length.
+            if let ServerFrame::Message { message } = &frame {
+                if message.organization_id == model.settings.profile {
+                    model.message_changed(message);
+                }
+            }
+            return FollowUp::Tab;
+        }
         match frame {
             ServerFrame::Credits {
                 organization_id,
@@ -374,7 +383,25 @@ impl App {
                 model.organizations = organizations;
                 model.teams = teams;
             }
-            Tab::Chat | Tab::Host => {}
+            Tab::Host => {
+                let hosting = self.model.borrow().settings.hosting;
+                let queue = match hosting {
+                    Some(hosting) => {
+                        let query = hosting
+                            .organization_id
+                            .map(|id| format!("organization_id={id}"))
+                            .unwrap_or_default();
+                        Some(
+                            relay
+                                .get::<QueueSummary>(&format!("/queue?{query}"))
+                                .await?,
+                        )
+                    }
+                    None => None,
+                };
+                self.model.borrow_mut().queue = queue;
+            }
+            Tab::Chat => {}
         }
         Ok(())
     }

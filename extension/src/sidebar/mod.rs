@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chorus_shared::api::{Invite, Member, MyOrganizations, Profile, User};
 use chorus_shared::message::MessageStatus;
-use chorus_shared::queue::{FileView, MessageView};
+use chorus_shared::queue::{FileView, MessageView, QueueSummary};
 use chorus_shared::team::{ChatView, ContactView, TimelineItem};
 use uuid::Uuid;
 
@@ -108,6 +108,8 @@ pub struct Model {
     pub connection: (bool, Option<String>),
     /// Hosting in this browser.
     pub host: HostStatus,
+    /// What waits for the hosted number, from the relay.
+    pub queue: Option<QueueSummary>,
     /// The chat open in this tab's WhatsApp Web.
     pub open_chat: Option<OpenChat>,
     /// Its panel.

@@ -544,9 +544,15 @@ fn host_tab(model: &Model) -> String {
         } else {
             "not connected"
         };
+        let queue = model.queue.map_or(String::new(), |queue| {
+            format!(
+                " · queue: {} waiting, {} with the host",
+                queue.queued, queue.sending
+            )
+        });
         let _ = write!(
             out,
-            "<div id=\"host-status\"><b>{state}</b> · sent here: {} · last: {}</div>",
+            "<div id=\"host-status\"><b>{state}</b>{queue} · sent here: {} · last: {}</div>",
             status.sent_here,
             escape(status.last_send.as_deref().unwrap_or("none yet"))
         );

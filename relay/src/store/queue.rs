@@ -252,6 +252,10 @@ pub trait QueueStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<(AccountRef, MessageView)>>;
     /// Accounts that have queued messages nobody holds.
     async fn accounts_with_queued(&self) -> StoreResult<Vec<AccountRef>>;
+
+    /// How many of the account's messages are queued and how many are
+    /// with its host: `(queued, sending)`.
+    async fn queue_counts(&self, account: AccountRef) -> StoreResult<(i64, i64)>;
     /// Stores an incoming message once per WhatsApp id and charges for it
     /// (as far as the balance allows; the rest is recorded as unpaid).
     /// Returns the message and whether it had been stored before.

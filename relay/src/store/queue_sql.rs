@@ -374,6 +374,22 @@ macro_rules! define_queue_store {
                     .collect())
             }
 
+            async fn queue_counts(&self, account: AccountRef) -> StoreResult<(i64, i64)> {
+                let rows: Vec<(String, i64)> = sqlx::query_as(&$q(
+                    "SELECT status, COUNT(*) FROM messages \
+                     WHERE account_id = ? AND status IN ('queued', 'sending') GROUP BY status",
+                ))
+                .bind(account.id())
+                .fetch_all(&self.$read)
+                .await?;
+                let count = |status: &str| {
+                    rows.iter()
+                        .find(|(s, _)| s == status)
+                        .map_or(0, |(_, n)| *n)
+                };
+                Ok((count("queued"), count("sending")))
+            }
+
             async fn record_incoming(
                 &self,
                 account: AccountRef,

@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod bad_input;
+mod cors;
 mod isolation;
 mod openapi;
 mod orgs;

@@ -13,6 +13,7 @@ use crate::on_every_backend;
 on_every_backend!(
     one_host_per_number_unless_taking_over,
     incoming_messages_are_stored_once_shown_live_and_charged,
+    the_queue_summary_counts_what_waits_for_the_host,
 );
 
 async fn one_host_per_number_unless_taking_over(backend: Backend) {
@@ -254,4 +255,49 @@ mod keepalive {
         pings_flow_and_a_signed_out_session_is_disconnected,
         a_silent_connection_is_closed,
     );
+}
+
+async fn the_queue_summary_counts_what_waits_for_the_host(backend: Backend) {
+    let relay = TestRelay::start(backend).await;
+    let team = team(&relay, "acme.test", 10).await;
+    let other = team_other(&relay).await;
+    for (n, phone) in ["+44 7400 111001", "+44 7400 111002"].iter().enumerate() {
+        let (status, _) = super::send_text(
+            &relay,
+            &team.agent,
+            Some(&team.org),
+            phone,
+            "hi",
+            &format!("k{n}"),
+        )
+        .await;
+        assert_eq!(status, 201);
+    }
+    let path = format!("/api/v1/queue?organization_id={}", team.org);
+    let (status, summary) = relay.get(&path, &team.agent).await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(
+        summary,
+        serde_json::json!({"queued": 2, "sending": 0, "host_online": false})
+    );
+
+    let mut host = WsClient::host(&relay.ws_url(), &team.admin, Some(team.org_id)).await;
+    let _first = host.next_dispatch().await;
+    let (_, summary) = relay.get(&path, &team.admin).await;
+    assert_eq!(
+        summary,
+        serde_json::json!({"queued": 1, "sending": 1, "host_online": true})
+    );
+
+    // Another organization's admin learns nothing about this queue.
+    let (status, body) = relay.get(&path, &other).await;
+    assert_eq!(status, 404, "{body}");
+}
+
+/// The admin of a second, unrelated organization.
+async fn team_other(relay: &TestRelay) -> String {
+    relay
+        .organization_admin("admin@other.test", "other.test")
+        .await
+        .0
 }
