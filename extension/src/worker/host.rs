@@ -152,30 +152,20 @@ pub async fn perform(host: &crate::web::Shared<Host>, page: &Page, dispatch: Dis
         .find(|(id, _)| *id == dispatch.message_id)
     {
         // Pressed send before; never again. Tell the relay it went.
-        let report = DeliveryReport::Sent {
+        let sent = DeliveryReport::Sent {
             wa_id: wa_id.clone(),
         };
-        let _ = link
-            .request(Request::Report {
-                message_id: dispatch.message_id,
-                report,
-            })
-            .await;
+        report(&link, dispatch.message_id, sent).await;
         host.borrow_mut().finish(dispatch.message_id);
         return true;
     }
-    let _ = link
-        .request(Request::Report {
-            message_id: dispatch.message_id,
-            report: DeliveryReport::Sending,
-        })
-        .await;
+    report(&link, dispatch.message_id, DeliveryReport::Sending).await;
     let outcome = drive(page, &relay, &link, &dispatch, &mut record).await;
     let who = dispatch
         .phone
         .clone()
         .unwrap_or_else(|| dispatch.chat_wa_id.clone());
-    let report = match outcome {
+    let outcome = match outcome {
         Done::NotNow(problem) => {
             host.borrow_mut().last_send = Some(format!("Waiting: {problem}"));
             return false;
@@ -206,14 +196,20 @@ pub async fn perform(host: &crate::web::Shared<Host>, page: &Page, dispatch: Dis
             DeliveryReport::Failed { reason }
         }
     };
-    let _ = link
-        .request(Request::Report {
-            message_id: dispatch.message_id,
-            report,
-        })
-        .await;
+    report(&link, dispatch.message_id, outcome).await;
     host.borrow_mut().finish(dispatch.message_id);
     true
+}
+
+/// Tells the relay how a message is doing; a refusal is only logged (the
+/// relay keeps the message, and a later report or the lease sorts it out).
+async fn report(link: &Link, message_id: Uuid, report: DeliveryReport) {
+    if let Err(error) = link.request(Request::Report { message_id, report }).await {
+        crate::web::log(&format!(
+            "Chorus: the relay did not take a report: {}",
+            error.message
+        ));
+    }
 }
 
 async fn drive(
@@ -241,12 +237,7 @@ async fn drive(
         if draft.as_deref().is_none_or(|text| text.trim().is_empty()) && idle >= USER_IDLE_MS {
             break;
         }
-        let _ = link
-            .request(Request::Report {
-                message_id: dispatch.message_id,
-                report: DeliveryReport::Sending,
-            })
-            .await;
+        report(link, dispatch.message_id, DeliveryReport::Sending).await;
         sleep(1_000).await;
     }
     let before = page.snapshot().open_chat();
