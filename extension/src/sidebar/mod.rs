@@ -219,3 +219,79 @@ pub fn status_label(message: &MessageView) -> String {
         MessageStatus::Received => "received".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chorus_shared::message::{Direction, MessageKind};
+    use chorus_shared::team::{ChatKind, ChatStatus};
+
+    fn message(id: u128, chat: Uuid, status: MessageStatus, seq: i64) -> MessageView {
+        MessageView {
+            id: Uuid::from_u128(id),
+            organization_id: None,
+            chat_id: chat,
+            chat_wa_id: "447400000001@c.us".into(),
+            direction: Direction::Outgoing,
+            kind: MessageKind::Text,
+            text: Some("hi".into()),
+            attachment: None,
+            status,
+            failure_reason: (status == MessageStatus::Failed)
+                .then(|| "number is not on WhatsApp".into()),
+            wa_id: None,
+            author_id: None,
+            cost: 1,
+            seq,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn chat(id: u128, at: i64) -> ChatView {
+        ChatView {
+            id: Uuid::from_u128(id),
+            organization_id: None,
+            wa_id: format!("44740000000{id}@c.us"),
+            kind: ChatKind::Person,
+            name: None,
+            phone: None,
+            contact_id: None,
+            status: ChatStatus::Open,
+            assignee_id: None,
+            unread: 0,
+            last_message: None,
+            last_activity_at: chrono::DateTime::from_timestamp(at, 0).expect("time"),
+            seq: 1,
+        }
+    }
+
+    #[test]
+    fn a_late_event_never_takes_a_message_back_in_time() {
+        let mut model = Model::default();
+        let chat_id = Uuid::from_u128(9);
+        model
+            .sent
+            .push(message(1, chat_id, MessageStatus::Queued, 1));
+        model.message_changed(&message(1, chat_id, MessageStatus::Sent, 3));
+        model.message_changed(&message(1, chat_id, MessageStatus::Sending, 2));
+        assert_eq!(model.sent[0].status, MessageStatus::Sent);
+        assert_eq!(status_label(&model.sent[0]), "sent");
+        let failed = message(2, chat_id, MessageStatus::Failed, 1);
+        assert_eq!(status_label(&failed), "failed: number is not on WhatsApp");
+    }
+
+    #[test]
+    fn chats_are_listed_newest_activity_first_once_each() {
+        let mut model = Model::default();
+        model.chat_changed(&chat(1, 100));
+        model.chat_changed(&chat(2, 200));
+        model.chat_changed(&chat(1, 300));
+        let order: Vec<u128> = model.chats.iter().map(|c| c.id.as_u128()).collect();
+        assert_eq!(order, vec![1, 2]);
+        let mut other = chat(3, 400);
+        other.organization_id = Some(Uuid::from_u128(77));
+        model.chat_changed(&other);
+        assert_eq!(model.chats.len(), 2, "another profile's chat stays out");
+    }
+}
