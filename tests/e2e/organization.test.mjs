@@ -145,6 +145,12 @@ for (const csp of ['strict', 'permissive']) {
       await tab(agent1.sidebar, 'Chat');
       await agent1.sidebar.locator('#timeline li.comment', { hasText: 'Can I help you?' }).waitFor({ timeout: WAIT });
 
+      // The admin names the chat; agents' lists follow live.
+      await admin.sidebar.locator('#chat-rename').fill('Ana Customer');
+      await admin.sidebar.getByRole('button', { name: 'Rename' }).click();
+      await tab(agent2.sidebar, 'Chat');
+      await agent2.sidebar.locator('#chats li', { hasText: 'Ana Customer' }).waitFor({ timeout: WAIT });
+
       const shown = await admin.page.evaluate((d) => window.fixture.sent(d), CUSTOMER);
       assert.equal(shown.length, 1, 'nothing more went to WhatsApp');
       assert.equal(await orgCredits(), before, 'a comment costs nothing');

@@ -9,7 +9,10 @@ use chorus_shared::api::{
 };
 use chorus_shared::limits::ATTACHMENT_MAX_BYTES;
 use chorus_shared::queue::{FileView, MessageView, SendMessage};
-use chorus_shared::team::{AddedAsComment, AssignChat, CommentView, NewContact, WriteComment};
+use chorus_shared::team::{
+    AddedAsComment, AssignChat, ChatStatus, ChatView, CommentView, NewContact, UpdateChat,
+    WriteComment,
+};
 use serde_json::json;
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
@@ -118,6 +121,20 @@ pub async fn click(app: &Rc<App>, action: &str, arg: &str) -> Outcome {
                 .borrow_mut()
                 .files
                 .retain(|file| file.id.to_string() != arg);
+        }
+        "chat-status" => {
+            let status = match arg {
+                "resolved" => ChatStatus::Resolved,
+                _ => ChatStatus::Open,
+            };
+            update_chat(
+                app,
+                UpdateChat {
+                    status: Some(status),
+                    name: None,
+                },
+            )
+            .await?;
         }
         "accept-invite" | "decline-invite" => {
             let verb = if action == "accept-invite" {
@@ -242,6 +259,16 @@ pub async fn submit(app: &Rc<App>, form: &str, fields: &HashMap<String, String>)
             queue(app, phone, chat_id, field(fields, "chat-text"), None).await?;
             app.set_value("chat-text", "");
             app.load_panel().await?;
+        }
+        "rename" => {
+            update_chat(
+                app,
+                UpdateChat {
+                    status: None,
+                    name: Some(field(fields, "chat-rename").to_owned()),
+                },
+            )
+            .await?;
         }
         "comment" => {
             let chat_id = app.model.borrow().panel.chat.as_ref().map(|c| c.id);
@@ -420,6 +447,23 @@ pub async fn change(
         _ => {}
     }
     Ok(())
+}
+
+/// Renames, resolves or reopens the open chat.
+async fn update_chat(app: &Rc<App>, change: UpdateChat) -> Outcome {
+    let chat_id = app.model.borrow().panel.chat.as_ref().map(|c| c.id);
+    let Some(chat_id) = chat_id else {
+        return Err(problem(
+            "This chat has no Chorus history yet: send a message first.",
+        ));
+    };
+    let query = app.profile_query();
+    let chat: ChatView = app
+        .relay()
+        .send("PATCH", &format!("/chats/{chat_id}?{query}"), &change)
+        .await?;
+    app.model.borrow_mut().chat_changed(&chat);
+    app.load_panel().await
 }
 
 /// Queues one message through the chosen profile.

@@ -39,7 +39,13 @@ pub fn input(id: &str, label: &str, kind: &str, extra: &str) -> String {
 
 /// A `<select>` of `(value, label)` options with `chosen` selected.
 pub fn select(id: &str, change: &str, options: &[(String, String)], chosen: &str) -> String {
-    let mut out = format!("<select id=\"{id}\" name=\"{id}\" data-change=\"{change}\">");
+    // A select without `change` is a form field: its value is read on submit.
+    let change = if change.is_empty() {
+        String::new()
+    } else {
+        format!(" data-change=\"{}\"", escape(change))
+    };
+    let mut out = format!("<select id=\"{id}\" name=\"{id}\"{change}>");
     for (value, label) in options {
         let _ = write!(
             out,

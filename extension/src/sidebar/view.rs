@@ -216,6 +216,23 @@ fn chat_tab(model: &Model) -> String {
                         select("assignee", "assign", &options, &chosen)
                     );
                 }
+                let resolved = chat.status == chorus_shared::team::ChatStatus::Resolved;
+                let _ = write!(
+                    out,
+                    "<div class=\"row\">{}{}</div>",
+                    form(
+                        "rename",
+                        &format!(
+                            "<input id=\"chat-rename\" name=\"chat-rename\" placeholder=\"Name\" value=\"{}\"><button type=\"submit\">Rename</button>",
+                            escape(chat.name.as_deref().unwrap_or_default())
+                        )
+                    ),
+                    if resolved {
+                        button("chat-status", "open", "Reopen", "plain")
+                    } else {
+                        button("chat-status", "resolved", "Resolve", "plain")
+                    }
+                );
                 out.push_str("<ul id=\"timeline\">");
                 for item in &model.panel.timeline {
                     out.push_str(&timeline_item(model, item));

@@ -35,6 +35,7 @@ async fn the_document_lists_every_endpoint_and_method() {
         "PUT /api/v1/me/account-type",
         "PUT /api/v1/me/phone",
         "GET /api/v1/profiles",
+        "GET /api/v1/queue",
         "GET /api/v1/orgs",
         "GET /api/v1/orgs/{org_id}",
         "PATCH /api/v1/orgs/{org_id}",
