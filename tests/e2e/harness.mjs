@@ -28,22 +28,38 @@ async function freePort() {
   return port;
 }
 
-/** Starts `chorus-relay serve` on a fresh SQLite database. */
+/** Starts `chorus-relay serve` on a fresh SQLite database; `restart()`
+ * stops it (SIGTERM) and starts it again on the same port and data. */
 export async function startRelay() {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'chorus-e2e-relay-'));
-  const child = spawn(RELAY, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
-    env: { ...process.env, CHORUS_ADMIN_TOKEN: ADMIN_TOKEN, RUST_LOG: process.env.RUST_LOG || 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch { /* not up yet */ }
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  return { url, stop: () => child.kill('SIGTERM') };
+  let child;
+  const start = async () => {
+    child = spawn(RELAY, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+      env: { ...process.env, CHORUS_ADMIN_TOKEN: ADMIN_TOKEN, RUST_LOG: process.env.RUST_LOG || 'warn' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    for (let i = 0; i < 200; i++) {
+      try {
+        if ((await fetch(`${url}/healthz`)).ok) return;
+      } catch { /* not up yet */ }
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    throw new Error(`the relay did not start on ${url}`);
+  };
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  await start();
+  return {
+    url,
+    stop: () => { stop(); },
+    restart: async () => { await stop(); await start(); },
+  };
 }
 
 /** Calls the relay's API directly, to set up and to check its records. */

@@ -141,6 +141,14 @@ for (const csp of ['strict', 'permissive']) {
       assert.equal((await page.evaluate(() => window.fixture.sent('447400000302'))).length, 2);
     });
 
+    step('after the relay restarts, the extension reconnects and sending works again', async () => {
+      await relay.restart();
+      await send(sidebar, '+44 7400 000302', 'After the relay restart');
+      await sidebar.locator('#sent li', { hasText: 'After the relay restart' })
+        .locator('.status', { hasText: /^(sent|delivered|read)$/ }).waitFor({ timeout: 2 * WAIT });
+      await sidebar.locator('#connection').waitFor({ state: 'detached', timeout: WAIT });
+    });
+
     step('signing out returns to the sign-in form; signing in brings the profile back', async () => {
       await sidebar.getByRole('button', { name: 'Sign out' }).click();
       await sidebar.locator('form[data-form="sign-in"]').waitFor({ timeout: WAIT });
