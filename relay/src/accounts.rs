@@ -1,9 +1,7 @@
 //! Accounts: sign-up, sign-in and sign-out, and the first-use set-up of the
 //! signed-in user (account type, own WhatsApp number).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chorus_shared::account::AccountType;
@@ -14,6 +12,7 @@ use chrono::Utc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::client::ClientAddr;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::session::{new_token, token_hash, CurrentUser};
@@ -41,10 +40,10 @@ pub fn router() -> OpenApiRouter<AppState> {
     ))]
 async fn sign_up(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<Session>), ApiError> {
-    state.limits.attempt_from(peer.ip())?;
+    state.limits.attempt_from(client)?;
     let email = limits::normalise_email(&body.email)
         .map_err(|problem| ApiError::invalid_field("email", problem))?;
     limits::check_password(&body.password)
@@ -70,12 +69,12 @@ async fn sign_up(
     ))]
 async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Json<Session>, ApiError> {
-    state.limits.attempt_from(peer.ip())?;
+    state.limits.attempt_from(client)?;
     let email = body.email.trim().to_lowercase();
-    state.limits.check_account(&email)?;
+    state.limits.check_account(&email, client)?;
     let stored = state.store.credentials_by_email(&email).await?;
     let (user, hash) = match stored {
         Some(stored) => (Some(stored.user), Some(stored.password_hash)),
@@ -84,11 +83,11 @@ async fn sign_in(
     let verified = password::verify(body.password, hash).await?;
     match user {
         Some(user) if verified => {
-            state.limits.signed_in(&email);
+            state.limits.signed_in(&email, client);
             Ok(Json(start_session(&state, user).await?))
         }
         _ => {
-            state.limits.failed_for(&email);
+            state.limits.failed_for(&email, client);
             Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 ErrorCode::InvalidCredentials,
@@ -172,6 +171,13 @@ async fn choose_account_type(
         .store
         .choose_account_type(current.user.id, body.account_type, organization, Utc::now())
         .await?;
+    if let Some(organization) = &organization {
+        state.hub.set_watching(
+            user.id,
+            crate::store::AccountRef::Organization(organization.id),
+            true,
+        );
+    }
     Ok(Json(AccountSetup { user, organization }))
 }
 

@@ -13,6 +13,8 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn put(&self, id: Uuid, bytes: &[u8]) -> std::io::Result<()>;
     /// The bytes stored under `id`.
     async fn get(&self, id: Uuid) -> std::io::Result<Vec<u8>>;
+    /// Removes the bytes under `id`; removing what is not there succeeds.
+    async fn delete(&self, id: Uuid) -> std::io::Result<()>;
 }
 
 /// Files under `<root>/<first two hex digits>/<id>`.
@@ -56,5 +58,12 @@ impl BlobStore for DiskBlobs {
 
     async fn get(&self, id: Uuid) -> std::io::Result<Vec<u8>> {
         tokio::fs::read(self.path(id)).await
+    }
+
+    async fn delete(&self, id: Uuid) -> std::io::Result<()> {
+        match tokio::fs::remove_file(self.path(id)).await {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
     }
 }

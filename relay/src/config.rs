@@ -85,4 +85,14 @@ pub struct ServeArgs {
     /// Token for the operator's admin API (`/api/v1/admin/…`); the API is off without one.
     #[arg(long, env = "CHORUS_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// A reverse proxy (address or network, e.g. 10.0.0.0/8) whose
+    /// X-Forwarded-For header names the client; repeat for several. Without
+    /// one the header is ignored and the connecting address is the client.
+    #[arg(long = "trusted-proxy", env = "CHORUS_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = crate::client::parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Megabytes each profile's file library may hold (its own number's
+    /// and each organization's).
+    #[arg(long, env = "CHORUS_STORAGE_QUOTA_MB", default_value_t = 1024)]
+    pub storage_quota_mb: u32,
 }

@@ -30,6 +30,11 @@ use crate::AppState;
 /// Largest page of contacts.
 const PAGE_MAX: i64 = 500;
 
+/// Between the sort key and the phone number in a page cursor. The split
+/// is taken from the right: a phone number in E.164 never holds it, a name
+/// may.
+const CURSOR_SEPARATOR: char = '~';
+
 /// Routes under `/api/v1` for contacts.
 pub fn router() -> OpenApiRouter<AppState> {
     let bulk = OpenApiRouter::new()
@@ -101,7 +106,7 @@ async fn list(
     };
     let after = match query.cursor.as_deref() {
         None | Some("") => None,
-        Some(cursor) => Some(cursor.split_once('\u{1f}').map_or_else(
+        Some(cursor) => Some(cursor.rsplit_once(CURSOR_SEPARATOR).map_or_else(
             || {
                 Err(ApiError::invalid_field(
                     "cursor",
@@ -136,7 +141,7 @@ async fn list(
                 .clone()
                 .unwrap_or_else(|| contact.phone.clone())
                 .to_lowercase();
-            format!("{key}\u{1f}{}", contact.phone)
+            format!("{key}{CURSOR_SEPARATOR}{}", contact.phone)
         })
     } else {
         None

@@ -1,12 +1,14 @@
 //! Request extractors whose rejections are [`ApiError`]s, so malformed input
 //! gets the same error body as every other failure.
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use chorus_shared::error::ErrorCode;
 use chorus_shared::limits::JSON_BODY_MAX_BYTES;
+use chorus_shared::text;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -22,10 +24,92 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
+        if !is_json(request.headers()) {
+            return Err(json_rejection(JsonRejection::MissingJsonContentType(
+                Default::default(),
+            )));
+        }
+        let bytes = match Bytes::from_request(request, state).await {
+            Ok(bytes) => bytes,
+            Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(payload_too_large())
+            }
+            Err(error) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::MalformedJson,
+                    format!("The body could not be read ({}).", error.body_text()),
+                ))
+            }
+        };
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            if let Some((field, c)) = forbidden_in_json(text) {
+                return Err(ApiError::invalid_field(&field, text::forbidden_problem(c)));
+            }
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(json_rejection(rejection)),
         }
+    }
+}
+
+/// `Content-Type: application/json`, or another `+json` type.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let essence = essence.to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The first string (or key) in a JSON document holding a character that
+/// cannot be stored, with its path (`contacts[2].name`); `None` for clean or
+/// unparsable documents (the typed parse reports those).
+///
+/// Cheap for the usual body: a forbidden character can only arrive as a
+/// `\u` escape or as a raw C1 or noncharacter, so the tree is walked only
+/// when the text has one of those.
+pub fn forbidden_in_json(document: &str) -> Option<(String, char)> {
+    if !document.contains("\\u") && text::first_forbidden(document).is_none() {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_str(document).ok()?;
+    let mut path = String::new();
+    forbidden_in_value(&value, &mut path).map(|c| (path, c))
+}
+
+fn forbidden_in_value(value: &serde_json::Value, path: &mut String) -> Option<char> {
+    use serde_json::Value;
+    match value {
+        Value::String(string) => text::first_forbidden(string),
+        Value::Array(items) => items.iter().enumerate().find_map(|(index, item)| {
+            let length = path.len();
+            path.push_str(&format!("[{index}]"));
+            let found = forbidden_in_value(item, path);
+            if found.is_none() {
+                path.truncate(length);
+            }
+            found
+        }),
+        Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            let length = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&text::clean_name(key));
+            let found = text::first_forbidden(key).or_else(|| forbidden_in_value(item, path));
+            if found.is_none() {
+                path.truncate(length);
+            }
+            found
+        }),
+        _ => None,
     }
 }
 
@@ -109,6 +193,18 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Ok(axum::extract::Query(pairs)) =
+            axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, state).await
+        {
+            for (name, value) in &pairs {
+                if let Some(c) = text::first_forbidden(name).or(text::first_forbidden(value)) {
+                    return Err(ApiError::invalid_field(
+                        &text::clean_name(name),
+                        text::forbidden_problem(c),
+                    ));
+                }
+            }
+        }
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Self(value)),
             Err(rejection) => Err(ApiError::new(
@@ -126,4 +222,38 @@ where
 pub struct ProfileQuery {
     /// The organization profile; leave out for "You".
     pub organization_id: Option<uuid::Uuid>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forbidden_in_json;
+
+    #[test]
+    fn clean_documents_pass_without_a_walk() {
+        assert_eq!(
+            forbidden_in_json(r#"{"text":"hello\nthere","n":[1,2]}"#),
+            None
+        );
+        assert_eq!(forbidden_in_json(r#"{"text":"caf\u00e9"}"#), None);
+    }
+
+    #[test]
+    fn the_path_names_the_field_holding_the_character() {
+        assert_eq!(
+            forbidden_in_json(r#"{"email":"a\u0000@example.com"}"#),
+            Some(("email".into(), '\0'))
+        );
+        assert_eq!(
+            forbidden_in_json(r#"{"contacts":[{"name":"ok"},{"name":"b\u001b[31m"}]}"#),
+            Some(("contacts[1].name".into(), '\u{1b}'))
+        );
+        assert_eq!(
+            forbidden_in_json("{\"text\":\"raw \u{85} next line\"}"),
+            Some(("text".into(), '\u{85}'))
+        );
+        assert_eq!(
+            forbidden_in_json(r#"{"attributes":{"k\u0000":"v"}}"#),
+            Some(("attributes.k".into(), '\0'))
+        );
+    }
 }

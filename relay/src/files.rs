@@ -3,7 +3,8 @@
 //!
 //! An upload's body is the file itself (any `Content-Type`); its kind is
 //! detected from the bytes. At most 5 MB, checked before anything is stored.
-//! A deleted file leaves the library, but messages that carry it keep it.
+//! A deleted file leaves the library at once; its bytes stay only while an
+//! unsent message carries it, then [`crate::storage`] removes them.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -25,21 +26,22 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
-use crate::filetype;
 use crate::messaging::account_for;
 use crate::session::CurrentUser;
 use crate::store::{AccountRef, NewFile, StoreError};
 use crate::AppState;
+use crate::{filetype, storage};
 
-/// Routes under `/api/v1` for files; uploads may be up to 5 MB.
+/// Routes under `/api/v1` for files; uploads may be up to 5 MB, the JSON
+/// bodies of the other routes keep the relay's usual limit.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(upload, list))
-        .routes(routes!(file, rename, remove))
-        .routes(routes!(content))
         // A little over the limit, so an oversize upload is read far enough
         // to be refused with our message rather than cut off.
         .layer(DefaultBodyLimit::max(ATTACHMENT_MAX_BYTES + 1))
+        .routes(routes!(file, rename, remove))
+        .routes(routes!(content))
 }
 
 fn too_large() -> ApiError {
@@ -93,6 +95,7 @@ async fn upload(
     if bytes.len() > ATTACHMENT_MAX_BYTES {
         return Err(too_large());
     }
+    storage::admit_upload(&state, &state.uploads, account, bytes.len()).await?;
     let detected = filetype::detect(&bytes).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -251,11 +254,18 @@ async fn content(
     ApiQuery(query): ApiQuery<ProfileQuery>,
 ) -> Result<Response, ApiError> {
     let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
-    let file = state
-        .store
-        .file(account, file_id, false)
-        .await?
-        .ok_or_else(|| ApiError::not_found("file"))?;
+    // A deleted file stays reachable only while a message waiting to be
+    // sent carries it (its host fetches it from here).
+    let in_library = state.store.file(account, file_id, true).await?;
+    let file = match in_library {
+        Some(file) => file,
+        None if state.store.file_awaited(account, file_id).await? => state
+            .store
+            .file(account, file_id, false)
+            .await?
+            .ok_or_else(|| ApiError::not_found("file"))?,
+        None => return Err(ApiError::not_found("file")),
+    };
     let bytes = state
         .blobs
         .get(file.id)
@@ -263,6 +273,16 @@ async fn content(
         .map_err(|e| ApiError::internal(&e))?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
+    // Never rendered as a page, whatever the bytes also are (a PNG can be
+    // valid HTML too): no sniffing, a download, and no scripts if opened.
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
     if let Ok(mime) = HeaderValue::from_str(&file.mime) {
         headers.insert(header::CONTENT_TYPE, mime);
     }

@@ -69,9 +69,8 @@ pub fn clean_name(name: Option<&str>, fallback: &str) -> String {
         .rsplit(['/', '\\'])
         .next()
         .unwrap_or_default();
-    let cleaned: String = base
+    let cleaned: String = chorus_shared::text::clean_name(base)
         .chars()
-        .filter(|c| !c.is_control())
         .take(chorus_shared::limits::FILE_NAME_MAX_CHARS)
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();

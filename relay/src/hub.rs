@@ -70,10 +70,12 @@ impl Outbox {
 
 struct Host {
     connection: Uuid,
+    user: Uuid,
     outbox: Outbox,
 }
 
 struct Sidebar {
+    user: Uuid,
     accounts: HashSet<AccountRef>,
     outbox: Outbox,
 }
@@ -104,11 +106,67 @@ impl Hub {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Registers a sidebar watching `accounts`.
-    pub fn add_sidebar(&self, connection: Uuid, accounts: HashSet<AccountRef>, outbox: Outbox) {
+    /// Registers a sidebar of `user` watching `accounts`.
+    pub fn add_sidebar(
+        &self,
+        connection: Uuid,
+        user: Uuid,
+        accounts: HashSet<AccountRef>,
+        outbox: Outbox,
+    ) {
+        self.lock().sidebars.insert(
+            connection,
+            Sidebar {
+                user,
+                accounts,
+                outbox,
+            },
+        );
+    }
+
+    /// The user's open sidebars start (`true`) or stop watching `account`:
+    /// a membership change reaches live connections at once, not at their
+    /// next hello.
+    pub fn set_watching(&self, user: Uuid, account: AccountRef, watching: bool) {
+        let mut connections = self.lock();
+        for sidebar in connections.sidebars.values_mut() {
+            if sidebar.user == user {
+                if watching {
+                    sidebar.accounts.insert(account);
+                } else {
+                    sidebar.accounts.remove(&account);
+                }
+            }
+        }
+    }
+
+    /// If `user` hosts `account` here, ends that: the host is forgotten at
+    /// once (its further requests are refused) and told why before its
+    /// connection closes. Returns the connection that was dropped.
+    pub fn drop_host_of(&self, account: AccountRef, user: Uuid, why: &str) -> Option<Uuid> {
+        let mut connections = self.lock();
+        let host = connections.hosts.get(&account)?;
+        if host.user != user {
+            return None;
+        }
+        host.outbox.send(Outbound::Close(ErrorDetail {
+            code: chorus_shared::error::ErrorCode::Forbidden,
+            message: why.to_owned(),
+            fields: Default::default(),
+            retry_after_seconds: None,
+        }));
+        connections
+            .hosts
+            .remove(&account)
+            .map(|host| host.connection)
+    }
+
+    /// Whether `connection` is the current host of `account`.
+    pub fn is_host(&self, account: AccountRef, connection: Uuid) -> bool {
         self.lock()
-            .sidebars
-            .insert(connection, Sidebar { accounts, outbox });
+            .hosts
+            .get(&account)
+            .is_some_and(|host| host.connection == connection)
     }
 
     /// Forgets a sidebar.
@@ -122,6 +180,7 @@ impl Hub {
         &self,
         account: AccountRef,
         connection: Uuid,
+        user: Uuid,
         outbox: Outbox,
         take_over: bool,
     ) -> Result<Option<Uuid>, HostRefused> {
@@ -139,9 +198,14 @@ impl Hub {
             }
             None => None,
         };
-        connections
-            .hosts
-            .insert(account, Host { connection, outbox });
+        connections.hosts.insert(
+            account,
+            Host {
+                connection,
+                user,
+                outbox,
+            },
+        );
         Ok(replaced)
     }
 

@@ -83,5 +83,13 @@ async fn answer(
             other => other.into(),
         })?;
     tracing::info!(invite = %invite.id, user = %current.user.id, accept, "invite answered");
+    if accept {
+        // Open sidebars of the new member see the organization at once.
+        state.hub.set_watching(
+            current.user.id,
+            crate::store::AccountRef::Organization(invite.organization_id),
+            true,
+        );
+    }
     Ok(Json(invite))
 }

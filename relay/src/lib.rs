@@ -18,13 +18,14 @@
 //!   they cause, shared by REST and WebSocket; [`dispatch`] hands queued
 //!   messages to hosts; [`hub`] holds the live connections; [`batcher`] gives
 //!   concurrent writes one commit.
-//! - [`blobs`], [`filetype`]: attachment bytes on disk, and their kind from
-//!   their bytes.
+//! - [`blobs`], [`filetype`], [`storage`]: attachment bytes on disk, their
+//!   kind from their bytes, and the quota, upload rate and purge that bound them.
 //! - [`store`]: the [`store::Store`] trait and its SQLite and PostgreSQL
 //!   implementations, each with embedded migrations.
 //! - [`error`]: [`error::ApiError`], the one error type, answered as the
 //!   shared error body; [`extract`] makes malformed requests answer with it too.
-//! - [`session`], [`password`], [`rate_limit`]: authentication.
+//! - [`session`], [`password`], [`rate_limit`], [`client`]: authentication,
+//!   and who the client is behind a reverse proxy.
 //! - [`phone`]: phone number normalisation to E.164.
 //! - [`config`]: the command line of the `chorus-relay` binary.
 
@@ -33,6 +34,7 @@ pub mod batcher;
 pub mod blobs;
 pub mod changes;
 pub mod chats;
+pub mod client;
 pub mod config;
 pub mod contacts;
 pub mod credits;
@@ -53,6 +55,7 @@ pub mod phone;
 pub mod profiles;
 pub mod rate_limit;
 pub mod session;
+pub mod storage;
 pub mod store;
 pub mod ws;
 
@@ -79,7 +82,7 @@ use crate::blobs::BlobStore;
 use crate::dispatch::Coalescer;
 use crate::error::ApiError;
 use crate::hub::Hub;
-use crate::rate_limit::{AuthLimits, Limit};
+use crate::rate_limit::{AuthLimits, BackoffPolicy, Limit};
 use crate::store::Store;
 use crate::store::{Applied, NewOutgoing, Queued, Report, StoreError};
 
@@ -90,8 +93,10 @@ pub struct Settings {
     pub session_ttl: chrono::Duration,
     /// Sign-up and sign-in attempts allowed from one IP address.
     pub attempts_per_address: Limit,
-    /// Failed sign-ins allowed for one account.
-    pub failures_per_account: Limit,
+    /// How failed sign-ins to one account from one address slow down.
+    pub sign_in_backoff: BackoffPolicy,
+    /// Proxies whose `X-Forwarded-For` names the client (see [`client`]).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How long a host has to report on a dispatched message before it goes
     /// back to the queue.
     pub lease: chrono::Duration,
@@ -104,6 +109,12 @@ pub struct Settings {
     /// Messages a host may hold at once. One keeps every queued message
     /// cancellable until the host is ready for it.
     pub dispatch_window: i64,
+    /// Bytes each profile's file library may hold.
+    pub storage_quota_bytes: i64,
+    /// Uploads allowed per profile.
+    pub uploads_per_account: Limit,
+    /// How often deleted files' bytes are looked for and removed.
+    pub purge_interval: Duration,
 }
 
 impl Default for Settings {
@@ -114,13 +125,21 @@ impl Default for Settings {
                 max: 30,
                 window: Duration::from_secs(5 * 60),
             },
-            failures_per_account: Limit {
-                max: 5,
-                window: Duration::from_secs(15 * 60),
+            sign_in_backoff: BackoffPolicy {
+                free: 3,
+                first: Duration::from_secs(1),
+                ceiling: Duration::from_secs(15 * 60),
             },
+            trusted_proxies: Vec::new(),
             lease: chrono::Duration::seconds(120),
             admin_token_hash: None,
             dispatch_window: 1,
+            storage_quota_bytes: 1024 * 1024 * 1024,
+            uploads_per_account: Limit {
+                max: 60,
+                window: Duration::from_secs(10 * 60),
+            },
+            purge_interval: Duration::from_secs(60),
             keepalive: Duration::from_secs(chorus_shared::protocol::KEEPALIVE_SECONDS),
             hello_timeout: Duration::from_secs(chorus_shared::protocol::HELLO_TIMEOUT_SECONDS),
         }
@@ -136,6 +155,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Authentication attempt counters.
     pub limits: Arc<AuthLimits>,
+    /// Uploads per profile.
+    pub uploads: Arc<rate_limit::RateLimiter>,
     /// Live connections.
     pub hub: Arc<Hub>,
     /// Attachment bytes.
@@ -155,11 +176,13 @@ pub struct AppState {
 impl AppState {
     /// State over a store and blob store with the given settings.
     pub fn new(store: Arc<dyn Store>, blobs: Arc<dyn BlobStore>, settings: Settings) -> Self {
-        let limits = AuthLimits::new(settings.attempts_per_address, settings.failures_per_account);
+        let limits = AuthLimits::new(settings.attempts_per_address, settings.sign_in_backoff);
         let lease = settings.lease;
+        let uploads = Arc::new(rate_limit::RateLimiter::new(settings.uploads_per_account));
         Self {
             settings: Arc::new(settings),
             limits: Arc::new(limits),
+            uploads,
             hub: Arc::new(Hub::default()),
             blobs,
             instance: Uuid::now_v7(),
@@ -278,6 +301,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
     let sweeper = tokio::spawn(dispatch::sweep_forever(state.clone()));
+    let purger = tokio::spawn(storage::purge_forever(state.clone()));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     // Small WebSocket frames go out at once instead of waiting on Nagle's
     // algorithm for the previous frame's acknowledgement (up to 40 ms).
@@ -290,5 +314,6 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await;
     sweeper.abort();
+    purger.abort();
     served
 }

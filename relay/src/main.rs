@@ -68,6 +68,8 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .as_deref()
             .filter(|token| !token.is_empty())
             .map(|token| Sha256::digest(token.as_bytes()).to_vec()),
+        trusted_proxies: args.trusted_proxies.clone(),
+        storage_quota_bytes: i64::from(args.storage_quota_mb) * 1024 * 1024,
         ..Settings::default()
     };
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -217,25 +217,24 @@ pub fn publish_comment(state: &AppState, account: AccountRef, comment: CommentVi
         .to_sidebars(account, ServerFrame::Comment { comment });
 }
 
-/// The batch task behind [`send`]: concurrent sends share one transaction.
+/// The batch task behind [`send`]: concurrent sends share one transaction,
+/// and a batch the database refuses is retried send by send.
 pub fn send_batcher(
     store: std::sync::Arc<dyn crate::store::Store>,
 ) -> crate::batcher::Batcher<NewOutgoing, Result<crate::store::Queued, StoreError>> {
     crate::batcher::Batcher::spawn(256, move |batch| {
         let store = std::sync::Arc::clone(&store);
-        async move {
-            let size = batch.len();
-            match store.queue_messages(batch, Utc::now()).await {
-                Ok(results) => results,
-                Err(error) => {
-                    tracing::error!(%error, "a batch of sends failed");
-                    (0..size)
-                        .map(|_| Err(StoreError::Database(sqlx::Error::PoolClosed)))
-                        .collect()
-                }
-            }
-        }
+        async move { queue_batch(store.as_ref(), batch).await }
     })
+}
+
+/// Queues a batch of sends; see [`crate::batcher::whole_or_one_by_one`].
+pub async fn queue_batch(
+    store: &dyn crate::store::Store,
+    batch: Vec<NewOutgoing>,
+) -> Vec<Result<crate::store::Queued, StoreError>> {
+    crate::batcher::whole_or_one_by_one(batch, |batch| store.queue_messages(batch, Utc::now()))
+        .await
 }
 
 /// The chat for a phone number, read in the profile's country when written
@@ -381,27 +380,29 @@ pub async fn report(
     Ok(message)
 }
 
-/// The batch task behind [`report`]: concurrent reports share one transaction.
+/// The batch task behind [`report`]: concurrent reports share one
+/// transaction, and a batch the database refuses is retried report by report.
 pub fn report_batcher(
     store: std::sync::Arc<dyn crate::store::Store>,
     lease: chrono::Duration,
 ) -> crate::batcher::Batcher<Report, Result<Applied, StoreError>> {
     crate::batcher::Batcher::spawn(256, move |batch: Vec<Report>| {
         let store = std::sync::Arc::clone(&store);
-        async move {
-            let size = batch.len();
-            let now = Utc::now();
-            match store.apply_reports(batch, now, now + lease).await {
-                Ok(results) => results,
-                Err(error) => {
-                    tracing::error!(%error, "a batch of reports failed");
-                    (0..size)
-                        .map(|_| Err(StoreError::Database(sqlx::Error::PoolClosed)))
-                        .collect()
-                }
-            }
-        }
+        async move { apply_report_batch(store.as_ref(), batch, lease).await }
     })
+}
+
+/// Applies a batch of host reports; see [`crate::batcher::whole_or_one_by_one`].
+pub async fn apply_report_batch(
+    store: &dyn crate::store::Store,
+    batch: Vec<Report>,
+    lease: chrono::Duration,
+) -> Vec<Result<Applied, StoreError>> {
+    crate::batcher::whole_or_one_by_one(batch, |batch| {
+        let now = Utc::now();
+        store.apply_reports(batch, now, now + lease)
+    })
+    .await
 }
 
 /// Stores a message the host saw arrive, once per WhatsApp id.

@@ -195,6 +195,7 @@ async fn remove_member(
             crate::store::StoreError::NotFound => ApiError::not_found("member"),
             other => other.into(),
         })?;
+    crate::ws::membership_changed(&state, org_id, user_id, MemberChange::Remove).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -224,6 +225,7 @@ async fn change_role(
             crate::store::StoreError::NotFound => ApiError::not_found("member"),
             other => other.into(),
         })?;
+    crate::ws::membership_changed(&state, org_id, user_id, MemberChange::Role(body.role)).await;
     Ok(Json(MemberList {
         members: state.store.members(org_id).await?,
     }))

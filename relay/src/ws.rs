@@ -27,7 +27,7 @@ use uuid::Uuid;
 use crate::error::ApiError;
 use crate::hub::{HostRefused, Outbound, Outbox};
 use crate::session::token_hash;
-use crate::store::AccountRef;
+use crate::store::{AccountRef, MemberChange};
 use crate::AppState;
 use crate::{dispatch, messaging};
 
@@ -105,13 +105,19 @@ async fn next_frame(
 /// Parses a request; on failure keeps the id if one was readable, so the
 /// error still answers the request it belongs to.
 fn parse_frame(text: &str) -> Result<ClientFrame, (u64, ApiError)> {
-    serde_json::from_str::<ClientFrame>(text).map_err(|error| {
-        let id = serde_json::from_str::<serde_json::Value>(text)
+    let id_of = |text: &str| {
+        serde_json::from_str::<serde_json::Value>(text)
             .ok()
             .and_then(|value| value.get("id").and_then(serde_json::Value::as_u64))
-            .unwrap_or(0);
+            .unwrap_or(0)
+    };
+    if let Some((field, c)) = crate::extract::forbidden_in_json(text) {
+        let problem = chorus_shared::text::forbidden_problem(c);
+        return Err((id_of(text), ApiError::invalid_field(&field, problem)));
+    }
+    serde_json::from_str::<ClientFrame>(text).map_err(|error| {
         (
-            id,
+            id_of(text),
             ApiError::new(
                 axum::http::StatusCode::BAD_REQUEST,
                 ErrorCode::UnknownRequest,
@@ -199,8 +205,8 @@ async fn connection(socket: WebSocket, state: AppState) {
                 None => break,
             },
             _ = keepalive.tick() => {
-                if session_ended(&state, &peer).await {
-                    outbox.send(Outbound::Close(error_detail(ApiError::unauthenticated())));
+                if let Some(why) = access_ended(&state, &peer).await {
+                    outbox.send(Outbound::Close(error_detail(why)));
                     break;
                 }
                 outbox.frame(ServerFrame::Ping);
@@ -240,14 +246,71 @@ async fn refuse(
         .await;
 }
 
-async fn session_ended(state: &AppState, peer: &Peer) -> bool {
-    matches!(
-        state
-            .store
-            .session_user(&peer.token_hash, chrono::Utc::now())
-            .await,
-        Ok(None)
+/// Why the connection may no longer stay open, if it may not: its session
+/// ended, or (for a host) its user is no longer an admin of the number's
+/// organization. Changes made through this relay take effect at once
+/// ([`membership_changed`]); this catches those made through another relay
+/// sharing the database.
+async fn access_ended(state: &AppState, peer: &Peer) -> Option<ApiError> {
+    let now = chrono::Utc::now();
+    if let Ok(None) = state.store.session_user(&peer.token_hash, now).await {
+        return Some(ApiError::unauthenticated());
+    }
+    if let Role::Host(account) = peer.role {
+        if let Err(error) = host_still_allowed(state, peer, account).await {
+            return Some(error);
+        }
+    }
+    None
+}
+
+/// Refuses a host whose user is no longer an admin of the organization it
+/// hosts (a personal number is always its owner's).
+async fn host_still_allowed(
+    state: &AppState,
+    peer: &Peer,
+    account: AccountRef,
+) -> Result<(), ApiError> {
+    let AccountRef::Organization(org) = account else {
+        return Ok(());
+    };
+    match state.store.role(org, peer.user.id).await? {
+        Some(chorus_shared::account::Role::Admin) => Ok(()),
+        _ => Err(no_longer_host()),
+    }
+}
+
+fn no_longer_host() -> ApiError {
+    ApiError::forbidden(
+        "You no longer host this number: only an admin of the organization can. This browser stopped hosting.",
     )
+}
+
+/// Applies a membership change to open connections at once: a member who
+/// left stops receiving the organization's events, and a host who is no
+/// longer an admin stops hosting (its leased messages go back to the queue).
+pub async fn membership_changed(state: &AppState, org: Uuid, user: Uuid, change: MemberChange) {
+    let account = AccountRef::Organization(org);
+    let member = !matches!(change, MemberChange::Remove);
+    state.hub.set_watching(user, account, member);
+    if matches!(
+        change,
+        MemberChange::Role(chorus_shared::account::Role::Admin)
+    ) {
+        return;
+    }
+    let why = no_longer_host().into_detail().message;
+    if let Some(connection) = state.hub.drop_host_of(account, user, &why) {
+        tracing::info!(account = %org, %user, "host dropped: no longer an admin");
+        release(state, &dispatch::lease_owner(state, connection)).await;
+        state.hub.to_sidebars(
+            account,
+            ServerFrame::Host {
+                organization_id: Some(org),
+                online: false,
+            },
+        );
+    }
 }
 
 /// Authenticates a hello and registers the connection.
@@ -284,7 +347,7 @@ async fn greet(state: &AppState, request: Request, outbox: &Outbox) -> Result<Pe
             for membership in state.store.memberships(user.id).await? {
                 accounts.insert(AccountRef::Organization(membership.organization.id));
             }
-            state.hub.add_sidebar(id, accounts, outbox.clone());
+            state.hub.add_sidebar(id, user.id, accounts, outbox.clone());
             Role::Sidebar
         }
         ClientRole::Host {
@@ -297,7 +360,7 @@ async fn greet(state: &AppState, request: Request, outbox: &Outbox) -> Result<Pe
                     "Only an admin of the organization can host its number.",
                 ));
             }
-            match state.hub.add_host(account, id, outbox.clone(), take_over) {
+            match state.hub.add_host(account, id, user.id, outbox.clone(), take_over) {
                 Ok(Some(previous)) => {
                     release(state, &dispatch::lease_owner(state, previous)).await;
                 }
@@ -369,8 +432,11 @@ async fn release(state: &AppState, owner: &str) {
 }
 
 async fn handle(state: &AppState, peer: &Peer, request: Request) -> Result<Ack, ApiError> {
+    // A host that was replaced or demoted is refused at once, even before
+    // its connection has closed.
     let host_account = || match peer.role {
-        Role::Host(account) => Ok(account),
+        Role::Host(account) if state.hub.is_host(account, peer.id) => Ok(account),
+        Role::Host(_) => Err(no_longer_host()),
         Role::Sidebar => Err(ApiError::new(
             axum::http::StatusCode::BAD_REQUEST,
             ErrorCode::WrongRole,
@@ -400,13 +466,18 @@ async fn handle(state: &AppState, peer: &Peer, request: Request) -> Result<Ack, 
             messaging::report(state, host_account()?, message_id, &report).await?;
             Ok(Ack::Done)
         }
+        // These write into the organization (and incoming messages cost its
+        // credits), so the role is read again from the database.
         Request::Incoming { message } => {
-            let (message, duplicate) =
-                messaging::incoming(state, host_account()?, &message).await?;
+            let account = host_account()?;
+            host_still_allowed(state, peer, account).await?;
+            let (message, duplicate) = messaging::incoming(state, account, &message).await?;
             Ok(Ack::Incoming { message, duplicate })
         }
         Request::Groups { groups } => {
-            crate::groups::seen(state, host_account()?, &groups).await?;
+            let account = host_account()?;
+            host_still_allowed(state, peer, account).await?;
+            crate::groups::seen(state, account, &groups).await?;
             Ok(Ack::Done)
         }
     }

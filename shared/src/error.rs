@@ -77,6 +77,8 @@ pub enum ErrorCode {
     UnknownRequest,
     /// The client speaks another protocol version.
     UnsupportedProtocolVersion,
+    /// The profile's file library is full; delete files to make room.
+    StorageQuotaExceeded,
     /// The relay's database cannot be reached.
     Unavailable,
     /// A fault on the relay; the message carries a reference for its logs.

@@ -11,6 +11,7 @@
 //! - [`limits`]: size and length limits, and the checks that apply them.
 //! - [`message`]: message kinds, their credit costs, and message states.
 //! - [`queue`]: the send request, the message record, files and credits.
+//! - [`text`]: which characters text may hold, and cleaning names.
 //! - [`team`]: chats, assignment, comments, contacts, groups, the file library and their change feed.
 //! - [`protocol`]: the WebSocket frames between the relay and extensions.
 
@@ -22,3 +23,4 @@ pub mod message;
 pub mod protocol;
 pub mod queue;
 pub mod team;
+pub mod text;

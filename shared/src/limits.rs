@@ -117,7 +117,8 @@ pub fn normalise_attributes(
 
 /// A display name: trimmed; empty means none.
 pub fn normalise_name(input: &str) -> Result<Option<String>, String> {
-    let name = input.trim();
+    let cleaned = crate::text::clean_name(input);
+    let name = cleaned.trim();
     if name.chars().count() > CONTACT_NAME_MAX_CHARS {
         return Err(format!(
             "A name has at most {CONTACT_NAME_MAX_CHARS} characters."
@@ -190,7 +191,8 @@ pub fn check_password(password: &str) -> Result<(), String> {
 
 /// Trims an organization name and checks it is neither empty nor too long.
 pub fn normalise_org_name(input: &str) -> Result<String, String> {
-    let name = input.trim();
+    let cleaned = crate::text::clean_name(input);
+    let name = cleaned.trim();
     if name.is_empty() {
         return Err("Give the organization a name.".into());
     }

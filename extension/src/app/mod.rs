@@ -143,7 +143,8 @@ fn fields(form: &Element) -> HashMap<String, String> {
 }
 
 /// Replaces `#root`'s content, keeping what the user typed or chose in
-/// fields that are still there (by id) and which one had the focus; `set`
+/// fields that are still there (by id), file inputs themselves, and which
+/// one had the focus; `set`
 /// then fills fields the action asked for. Switches that act at once
 /// (`data-change`) show the state instead.
 pub fn redraw(html: &str, set: &[(String, String)]) {
@@ -173,7 +174,24 @@ pub fn redraw(html: &str, set: &[(String, String)]) {
             kept.push((element.id(), value));
         }
     }
+    // A file input cannot be given a value, and a new one would miss the
+    // change event of a choice the user is making (the picker may be open
+    // while a live update redraws): the very same element is put back.
+    let file_inputs: Vec<Element> = root
+        .query_selector_all("input[type=file][id]")
+        .map(|found| {
+            (0..found.length())
+                .filter_map(|i| found.item(i))
+                .map(|node| node.unchecked_into::<Element>())
+                .collect()
+        })
+        .unwrap_or_default();
     root.set_inner_html(html);
+    for old in file_inputs {
+        if let Some(new) = document.get_element_by_id(&old.id()) {
+            let _ = new.replace_with_with_node_1(&old);
+        }
+    }
     for (id, value) in kept.iter().chain(set.iter()) {
         if let Some(element) = document.get_element_by_id(id) {
             let _ = js_sys::Reflect::set(&element, &"value".into(), &value.into());

@@ -287,4 +287,13 @@ pub trait LibraryStore: Send + Sync + 'static {
         id: Uuid,
         now: DateTime<Utc>,
     ) -> StoreResult<FileView>;
+    /// Bytes of the files in the account's library (deleted ones excluded).
+    async fn library_bytes(&self, account: AccountRef) -> StoreResult<i64>;
+    /// Whether a message of the account still to be sent carries the file.
+    async fn file_awaited(&self, account: AccountRef, id: Uuid) -> StoreResult<bool>;
+    /// Deleted files whose bytes are still kept though no unsent message
+    /// carries them, longest deleted first, at most `limit`.
+    async fn purgeable_files(&self, limit: i64) -> StoreResult<Vec<Uuid>>;
+    /// Records that the bytes of these deleted files are gone.
+    async fn mark_purged(&self, ids: &[Uuid], now: DateTime<Utc>) -> StoreResult<()>;
 }

@@ -257,6 +257,12 @@ impl TestRelay {
         self.listen(&address).await;
     }
 
+    /// Whether the relay keeps bytes for this file id on disk.
+    pub fn has_blob(&self, id: &str) -> bool {
+        let name = id.replace('-', "");
+        self.files.path().join(&name[..2]).join(&name).exists()
+    }
+
     /// The WebSocket URL.
     pub fn ws_url(&self) -> String {
         format!("{}/api/v1/ws", self.base.replacen("http", "ws", 1))

@@ -66,6 +66,57 @@ macro_rules! impl_library_store {
                 tx.commit().await?;
                 Ok(file.into())
             }
+
+            async fn library_bytes(&self, account: AccountRef) -> StoreResult<i64> {
+                let mut query = QueryBuilder::<$db>::new(
+                    "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files \
+                     WHERE deleted_at IS NULL AND account_id = ",
+                );
+                query.push_bind(account.id());
+                let (bytes,): (i64,) = query.build_query_as().fetch_one(&self.$read).await?;
+                Ok(bytes)
+            }
+
+            async fn file_awaited(&self, account: AccountRef, id: Uuid) -> StoreResult<bool> {
+                let mut query = QueryBuilder::<$db>::new(
+                    "SELECT COUNT(*) FROM messages WHERE status IN ('queued', 'sending') \
+                     AND account_id = ",
+                );
+                query
+                    .push_bind(account.id())
+                    .push(" AND attachment_id = ")
+                    .push_bind(id);
+                let (count,): (i64,) = query.build_query_as().fetch_one(&self.$read).await?;
+                Ok(count > 0)
+            }
+
+            async fn purgeable_files(&self, limit: i64) -> StoreResult<Vec<Uuid>> {
+                let mut query = QueryBuilder::<$db>::new(
+                    "SELECT f.id FROM files f \
+                     WHERE f.deleted_at IS NOT NULL AND f.purged_at IS NULL \
+                     AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.attachment_id = f.id \
+                                     AND m.status IN ('queued', 'sending')) \
+                     ORDER BY f.deleted_at LIMIT ",
+                );
+                query.push_bind(limit);
+                let rows: Vec<(Uuid,)> = query.build_query_as().fetch_all(&self.$read).await?;
+                Ok(rows.into_iter().map(|(id,)| id).collect())
+            }
+
+            async fn mark_purged(&self, ids: &[Uuid], now: DateTime<Utc>) -> StoreResult<()> {
+                if ids.is_empty() {
+                    return Ok(());
+                }
+                let mut query = QueryBuilder::<$db>::new("UPDATE files SET purged_at = ");
+                query.push_bind(millis(now)).push(" WHERE id IN (");
+                let mut list = query.separated(", ");
+                for id in ids {
+                    list.push_bind(*id);
+                }
+                query.push(")");
+                query.build().execute(&self.$write).await?;
+                Ok(())
+            }
         }
     };
 }
