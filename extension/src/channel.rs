@@ -38,10 +38,13 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The relay address without a trailing slash, or `None` when unset.
+    /// The relay address without a trailing slash, or `None` when unset or
+    /// not allowed (plain `http://` to another machine, saved by an older
+    /// version): then the sidebar asks for the address again.
     pub fn relay(&self) -> Option<String> {
         let url = self.relay_url.trim().trim_end_matches('/');
-        (!url.is_empty()).then(|| url.to_owned())
+        (!url.is_empty() && chorus_shared::limits::check_relay_url(url).is_ok())
+            .then(|| url.to_owned())
     }
 }
 
@@ -133,10 +136,13 @@ mod tests {
     #[test]
     fn settings_read_what_older_versions_stored() {
         let settings: Settings =
-            serde_json::from_str(r#"{"relay_url":"http://relay:8080/"}"#).expect("parses");
-        assert_eq!(settings.relay().as_deref(), Some("http://relay:8080"));
+            serde_json::from_str(r#"{"relay_url":"https://relay:8080/"}"#).expect("parses");
+        assert_eq!(settings.relay().as_deref(), Some("https://relay:8080"));
         assert_eq!(settings.session, None);
         assert_eq!(Settings::default().relay(), None);
+        let insecure: Settings =
+            serde_json::from_str(r#"{"relay_url":"http://relay:8080/"}"#).expect("parses");
+        assert_eq!(insecure.relay(), None, "plain http to another machine");
     }
 
     #[test]

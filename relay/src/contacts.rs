@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::Json;
+use chorus_shared::account::Role;
 use chorus_shared::error::ErrorBody;
 use chorus_shared::limits;
 use chorus_shared::protocol::ServerFrame;
@@ -294,16 +295,22 @@ fn publish_bulk(state: &AppState, account: AccountRef, count: u64) {
 }
 
 /// Delete the selected contacts in one step (their chats stay readable).
-/// Ids that are not the profile's contacts are skipped.
+/// Ids that are not the profile's contacts are skipped. In an organization
+/// only admins may, and each deletion is kept in its audit trail.
 #[utoipa::path(post, path = "/contacts/bulk-delete", tag = "contacts", security(("bearer" = [])),
     request_body = BulkContacts,
-    responses((status = 200, body = BulkResult), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = BulkResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn bulk_delete(
     State(state): State<AppState>,
     current: CurrentUser,
     ApiJson(body): ApiJson<BulkContacts>,
 ) -> Result<Json<BulkResult>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, body.organization_id).await?;
+    let (account, role) = account_for(&state, &current.user, body.organization_id).await?;
+    if role == Some(Role::Agent) {
+        return Err(ApiError::forbidden(
+            "Only an admin of this organization can delete contacts. Ask an admin to do it.",
+        ));
+    }
     selection(&body)?;
     if !body.add_tags.is_empty() || !body.remove_tags.is_empty() {
         return Err(ApiError::invalid_field(
@@ -316,6 +323,8 @@ async fn bulk_delete(
         .delete_contacts(account, &body.ids, Utc::now())
         .await?;
     publish_bulk(&state, account, affected);
+    let detail = format!("deleted {affected} contacts");
+    crate::orgs::audit(&state, account, current.user.id, "contacts_deleted", detail).await;
     Ok(Json(BulkResult { affected }))
 }
 

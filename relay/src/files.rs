@@ -12,6 +12,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use chorus_shared::account::Role;
 use chorus_shared::error::{ErrorBody, ErrorCode};
 use chorus_shared::limits::ATTACHMENT_MAX_BYTES;
 use chorus_shared::protocol::ServerFrame;
@@ -204,23 +205,37 @@ async fn rename(
 }
 
 /// Delete a file from the library; messages already queued with it still
-/// send it.
+/// send it. In an organization, agents delete only what they uploaded.
 #[utoipa::path(delete, path = "/files/{file_id}", tag = "files", security(("bearer" = [])),
     params(("file_id" = Uuid, Path), ProfileQuery),
-    responses((status = 200, body = FileView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = FileView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn remove(
     State(state): State<AppState>,
     current: CurrentUser,
     ApiPath(file_id): ApiPath<Uuid>,
     ApiQuery(query): ApiQuery<ProfileQuery>,
 ) -> Result<Json<FileView>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let (account, role) = account_for(&state, &current.user, query.organization_id).await?;
+    if role == Some(Role::Agent) {
+        let uploader = state.store.file_uploader(account, file_id).await?;
+        match uploader {
+            None => return Err(ApiError::not_found("file")),
+            Some(uploader) if uploader != current.user.id => {
+                return Err(ApiError::forbidden(
+                    "Only an admin, or whoever uploaded it, can delete this file.",
+                ))
+            }
+            Some(_) => {}
+        }
+    }
     let file = state
         .store
         .delete_file(account, file_id, Utc::now())
         .await
         .map_err(file_not_found)?;
     publish_file(&state, account, &file, true);
+    let detail = format!("deleted file {:?} ({})", file.name, file.id);
+    crate::orgs::audit(&state, account, current.user.id, "file_deleted", detail).await;
     Ok(Json(file))
 }
 

@@ -7,11 +7,11 @@ use axum::http::StatusCode;
 use chorus_shared::account::Role;
 use chorus_shared::api::User;
 use chorus_shared::error::ErrorCode;
-use chorus_shared::limits;
 use chorus_shared::message::{MessageKind, MessageStatus};
 use chorus_shared::protocol::{DeliveryReport, IncomingMessage, ServerFrame};
 use chorus_shared::queue::{MessageView, SendMessage};
 use chorus_shared::team::{AddedAsComment, CommentView};
+use chorus_shared::{limits, text};
 use chrono::Utc;
 use uuid::Uuid;
 
@@ -332,6 +332,7 @@ pub async fn report(
     message_id: Uuid,
     report: &DeliveryReport,
 ) -> Result<MessageView, ApiError> {
+    let report = &bounded(report)?;
     let host = state.hub.host(account);
     let lease = host.as_ref().map(|(connection, _)| LeaseOffer {
         owner: dispatch::lease_owner(state, *connection),
@@ -380,6 +381,28 @@ pub async fn report(
     Ok(message)
 }
 
+/// A host's report with its strings within what the relay stores: a
+/// failure reason is clipped, a WhatsApp id that long is no id.
+fn bounded(report: &DeliveryReport) -> Result<DeliveryReport, ApiError> {
+    match report {
+        DeliveryReport::Sent { wa_id: Some(wa_id) }
+            if wa_id.chars().count() > limits::WA_ID_MAX_CHARS =>
+        {
+            Err(ApiError::invalid_field(
+                "wa_id",
+                format!(
+                    "A WhatsApp message id has at most {} characters.",
+                    limits::WA_ID_MAX_CHARS
+                ),
+            ))
+        }
+        DeliveryReport::Failed { reason } => Ok(DeliveryReport::Failed {
+            reason: text::clip(reason, limits::FAILURE_REASON_MAX_CHARS),
+        }),
+        other => Ok(other.clone()),
+    }
+}
+
 /// The batch task behind [`report`]: concurrent reports share one
 /// transaction, and a batch the database refuses is retried report by report.
 pub fn report_batcher(
@@ -413,7 +436,7 @@ pub async fn incoming(
 ) -> Result<(MessageView, bool), ApiError> {
     let wa_id = incoming.wa_id.trim();
     let chat = incoming.chat_wa_id.trim();
-    if wa_id.is_empty() || wa_id.len() > 256 {
+    if wa_id.is_empty() || wa_id.len() > limits::WA_ID_MAX_CHARS {
         return Err(ApiError::invalid_field(
             "wa_id",
             "WhatsApp's message id is required.",
@@ -427,22 +450,30 @@ pub async fn incoming(
             "Expected a WhatsApp chat id such as 447400123456@c.us.",
         ));
     }
-    if incoming
+    // What a host reports is kept even when longer than the relay stores
+    // (a customer's long message must not be lost): clipped, not refused.
+    let mut incoming = incoming.clone();
+    incoming.text = incoming
         .text
-        .as_ref()
-        .is_some_and(|text| text.chars().count() > limits::MESSAGE_TEXT_MAX_CHARS * 16)
-    {
-        return Err(ApiError::invalid_field(
-            "text",
-            "Too long for a WhatsApp message.",
-        ));
-    }
+        .map(|text| text::clip(&text, limits::MESSAGE_TEXT_MAX_CHARS));
+    let chat_name = incoming
+        .chat_name
+        .as_deref()
+        .map(|name| {
+            text::clip(
+                text::clean_name(name).trim(),
+                limits::CONTACT_NAME_MAX_CHARS,
+            )
+        })
+        .filter(|name| !name.is_empty());
+    incoming.chat_name = chat_name.clone();
+    let incoming = &incoming;
     let target = ChatTarget {
         wa_id: chat.to_owned(),
         phone: chat
             .strip_suffix("@c.us")
             .map(|digits| format!("+{digits}")),
-        name: incoming.chat_name.clone(),
+        name: chat_name,
     };
     let (message, duplicate) = state
         .store

@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use chorus_shared::account::Role;
 use chorus_shared::api::{
-    ChangeRole, CreateInvite, Invite, InviteList, MemberList, MyOrganizations, Organization,
-    UpdateOrganization,
+    AuditEvent, AuditTrail, ChangeRole, CreateInvite, Invite, InviteList, MemberList,
+    MyOrganizations, Organization, UpdateOrganization,
 };
 use chorus_shared::error::{ErrorBody, ErrorCode};
 use chorus_shared::limits;
@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::session::CurrentUser;
-use crate::store::MemberChange;
+use crate::store::{AccountRef, MemberChange};
 use crate::{phone, AppState};
 
 /// Routes under `/api/v1` for organizations.
@@ -35,6 +35,52 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_member, change_role))
         .routes(routes!(invites, create_invite))
         .routes(routes!(revoke_invite))
+        .routes(routes!(audit_trail))
+}
+
+/// Records a destructive or governing change in the organization's audit
+/// trail (a personal number's own data keeps none). A failure to record is
+/// logged, not answered: the change itself was made.
+pub async fn audit(
+    state: &AppState,
+    account: AccountRef,
+    actor: Uuid,
+    action: &str,
+    detail: String,
+) {
+    let AccountRef::Organization(org_id) = account else {
+        return;
+    };
+    let event = AuditEvent {
+        id: Uuid::now_v7(),
+        actor_id: actor,
+        action: action.to_owned(),
+        detail,
+        created_at: Utc::now(),
+    };
+    if let Err(error) = state.store.record_audit(org_id, &event).await {
+        tracing::error!(%error, %org_id, action, "cannot record an audit event");
+    }
+}
+
+/// The organization's audit trail: who deleted or changed what (admin).
+#[utoipa::path(get, path = "/orgs/{org_id}/audit", tag = "organizations",
+    security(("bearer" = [])), params(("org_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = AuditTrail),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+async fn audit_trail(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(org_id): ApiPath<Uuid>,
+) -> Result<Json<AuditTrail>, ApiError> {
+    require_admin(&state, org_id, current.user.id, "read the audit trail").await?;
+    Ok(Json(AuditTrail {
+        events: state.store.audit_events(org_id, 500).await?,
+    }))
 }
 
 /// The caller's role in the organization; 404 for non-members.
@@ -196,6 +242,9 @@ async fn remove_member(
             other => other.into(),
         })?;
     crate::ws::membership_changed(&state, org_id, user_id, MemberChange::Remove).await;
+    let account = AccountRef::Organization(org_id);
+    let detail = format!("removed member {user_id}");
+    audit(&state, account, current.user.id, "member_removed", detail).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -226,6 +275,9 @@ async fn change_role(
             other => other.into(),
         })?;
     crate::ws::membership_changed(&state, org_id, user_id, MemberChange::Role(body.role)).await;
+    let detail = format!("made member {user_id} {}", body.role.as_str());
+    let account = AccountRef::Organization(org_id);
+    audit(&state, account, current.user.id, "role_changed", detail).await;
     Ok(Json(MemberList {
         members: state.store.members(org_id).await?,
     }))

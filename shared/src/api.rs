@@ -216,6 +216,32 @@ pub struct InviteList {
     pub invites: Vec<Invite>,
 }
 
+/// One entry of an organization's audit trail: a destructive or
+/// governing change and who made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEvent {
+    /// Stable id.
+    pub id: Uuid,
+    /// The member who made the change.
+    pub actor_id: Uuid,
+    /// What kind of change: `contacts_deleted`, `file_deleted`,
+    /// `member_removed`, `role_changed`.
+    pub action: String,
+    /// What it touched, for people.
+    pub detail: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /orgs/{org_id}/audit`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditTrail {
+    /// The latest events, newest first.
+    pub events: Vec<AuditEvent>,
+}
+
 /// `POST /invites/{invite_id}/accept`: acceptance is explicit.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -55,6 +55,50 @@ pub fn check_pacing(min_seconds: i64, max_seconds: i64) -> Result<(), String> {
     Ok(())
 }
 
+/// Longest failure reason a host may report.
+pub const FAILURE_REASON_MAX_CHARS: usize = 500;
+/// Longest WhatsApp message or chat id.
+pub const WA_ID_MAX_CHARS: usize = 256;
+
+/// Whether `url` may be a relay's address: `https://`, or `http://` only to
+/// this machine (a relay on loopback), since sessions travel in it.
+pub fn check_relay_url(url: &str) -> Result<(), String> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    let (secure, rest) = if let Some(rest) = lower.strip_prefix("https://") {
+        (true, rest)
+    } else if let Some(rest) = lower.strip_prefix("http://") {
+        (false, rest)
+    } else {
+        return Err(
+            "Give the relay's address with https://, e.g. https://chorus.example.com.".into(),
+        );
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_and_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = if let Some(bracketed) = host_and_port.strip_prefix('[') {
+        bracketed.split(']').next().unwrap_or_default()
+    } else {
+        host_and_port.split(':').next().unwrap_or_default()
+    };
+    if host.is_empty() {
+        return Err("The address has no host name.".into());
+    }
+    let loopback = host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if secure || loopback {
+        Ok(())
+    } else {
+        Err(format!(
+            "Use https:// for {host}: plain http:// is allowed only for a relay on this computer (localhost)."
+        ))
+    }
+}
+
 /// Most contacts one bulk request may name.
 pub const BULK_IDS_MAX: usize = 50_000;
 /// Largest body of a bulk request (room for [`BULK_IDS_MAX`] ids).
@@ -240,6 +284,31 @@ mod tests {
         assert!(check_password("ñññññññññ").is_err());
         assert!(check_password("ññññññññññ").is_ok());
         assert!(check_password(&"x".repeat(PASSWORD_MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn plain_http_is_only_for_a_relay_on_this_machine() {
+        for good in [
+            "https://chorus.example.com",
+            "HTTPS://Chorus.Example.com:8443/",
+            "http://localhost:8080",
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(check_relay_url(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "http://chorus.example.com",
+            "http://192.168.1.5:8080",
+            "http://localhost.evil.com",
+            "http://127.0.0.1@evil.com",
+            "ftp://chorus.example.com",
+            "chorus.example.com",
+            "https://",
+        ] {
+            assert!(check_relay_url(bad).is_err(), "{bad} was accepted");
+        }
     }
 
     #[test]

@@ -55,6 +55,18 @@ pub fn clean_name(name: &str) -> String {
         .collect()
 }
 
+/// `text` cut to at most `max_chars` characters, with an ellipsis where it
+/// was cut; for what a host reports, which must be kept even when longer
+/// than the relay stores.
+pub fn clip(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let mut clipped: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    clipped.push('…');
+    clipped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +102,13 @@ mod tests {
         assert_eq!(first_forbidden("ok\u{0}no"), Some('\0'));
         assert!(check("a\u{0}b").unwrap_err().contains("U+0000"));
         assert!(check("line\nbreak\ttab").is_ok());
+    }
+
+    #[test]
+    fn clipping_keeps_short_text_and_marks_the_cut() {
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("abcdefghij", 5), "abcd…");
+        assert_eq!(clip("ñññññ", 3).chars().count(), 3);
     }
 
     #[test]

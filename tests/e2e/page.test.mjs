@@ -167,6 +167,10 @@ for (const csp of ['strict', 'permissive']) {
       await options.locator('#relay-url').fill('http://127.0.0.1:9');
       await options.getByRole('button', { name: 'Save' }).click();
       await options.locator('#error', { hasText: 'Cannot reach the relay' }).waitFor({ timeout: WAIT });
+      // Sessions travel to the relay: plain http only to this computer.
+      await options.locator('#relay-url').fill('http://relay.example.com:8080');
+      await options.getByRole('button', { name: 'Save' }).click();
+      await options.locator('#error', { hasText: 'Use https://' }).waitFor({ timeout: WAIT });
       await options.close();
     });
     step('contacts: add, search, select, send to the selection, bulk delete', async () => {

@@ -47,11 +47,8 @@ pub fn start() {
 }
 
 async fn check(url: &str) -> (bool, String) {
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return (
-            false,
-            "Give the relay's address with http:// or https://, e.g. http://localhost:8080.".into(),
-        );
+    if let Err(problem) = chorus_shared::limits::check_relay_url(url) {
+        return (false, problem);
     }
     let relay = Relay {
         base: url.to_owned(),

@@ -593,7 +593,7 @@ mod tests {
 
     fn signed_in() -> Model {
         let mut model = Model::default();
-        model.settings.relay_url = "http://relay".into();
+        model.settings.relay_url = "https://relay".into();
         model.settings.session = Some(StoredSession {
             token: "t".into(),
             user_id: Uuid::nil(),
@@ -621,7 +621,7 @@ mod tests {
         let empty = page(&Model::default());
         assert!(empty.contains("Open options"));
         let mut model = Model::default();
-        model.settings.relay_url = "http://relay".into();
+        model.settings.relay_url = "https://relay".into();
         assert!(page(&model).contains("data-form=\"sign-in\""));
     }
 

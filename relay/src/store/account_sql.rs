@@ -13,7 +13,8 @@ macro_rules! define_account_store {
         use async_trait::async_trait;
         use chorus_shared::account::{AccountType, InviteState, Role};
         use chorus_shared::api::{
-            Invite, Member, Membership, Organization, ReceivedInvite, UpdateOrganization, User,
+            AuditEvent, Invite, Member, Membership, Organization, ReceivedInvite,
+            UpdateOrganization, User,
         };
         use chrono::{DateTime, Utc};
         use uuid::Uuid;
@@ -358,6 +359,43 @@ macro_rules! define_account_store {
                 .fetch_all(&self.$read)
                 .await?;
                 Ok(rows.into_iter().map(Invite::from).collect())
+            }
+
+            async fn record_audit(&self, org_id: Uuid, event: &AuditEvent) -> StoreResult<()> {
+                sqlx::query(&$q(
+                    "INSERT INTO audit_events (id, organization_id, actor_id, action, detail, created_at) \
+                     VALUES (?, ?, ?, ?, ?, ?)",
+                ))
+                .bind(event.id)
+                .bind(org_id)
+                .bind(event.actor_id)
+                .bind(&event.action)
+                .bind(&event.detail)
+                .bind(millis(event.created_at))
+                .execute(&self.$write)
+                .await?;
+                Ok(())
+            }
+
+            async fn audit_events(&self, org_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+                let rows: Vec<(Uuid, Uuid, String, String, i64)> = sqlx::query_as(&$q(
+                    "SELECT id, actor_id, action, detail, created_at FROM audit_events \
+                     WHERE organization_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                ))
+                .bind(org_id)
+                .bind(limit)
+                .fetch_all(&self.$read)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, actor_id, action, detail, created_at)| AuditEvent {
+                        id,
+                        actor_id,
+                        action,
+                        detail,
+                        created_at: $crate::store::rows::time(created_at),
+                    })
+                    .collect())
             }
 
             async fn revoke_invite(

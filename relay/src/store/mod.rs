@@ -24,7 +24,7 @@ pub(crate) mod team_sql;
 use async_trait::async_trait;
 use chorus_shared::account::{AccountType, Role};
 use chorus_shared::api::{
-    Invite, Member, Membership, Organization, ReceivedInvite, UpdateOrganization, User,
+    AuditEvent, Invite, Member, Membership, Organization, ReceivedInvite, UpdateOrganization, User,
 };
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -213,6 +213,10 @@ pub trait AccountStore: Send + Sync + 'static {
     ) -> StoreResult<Invite>;
     /// Open invites addressed to that email.
     async fn open_invites_for(&self, email: &str) -> StoreResult<Vec<ReceivedInvite>>;
+    /// Adds an entry to the organization's audit trail.
+    async fn record_audit(&self, org_id: Uuid, event: &AuditEvent) -> StoreResult<()>;
+    /// The organization's audit trail, newest first, at most `limit` entries.
+    async fn audit_events(&self, org_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEvent>>;
     /// Accepts (joining as agent) or declines an open invite addressed to the
     /// user's email; any other invite id is [`StoreError::NotFound`].
     async fn answer_invite(

@@ -287,6 +287,8 @@ pub trait LibraryStore: Send + Sync + 'static {
         id: Uuid,
         now: DateTime<Utc>,
     ) -> StoreResult<FileView>;
+    /// Who uploaded a file of the account.
+    async fn file_uploader(&self, account: AccountRef, id: Uuid) -> StoreResult<Option<Uuid>>;
     /// Bytes of the files in the account's library (deleted ones excluded).
     async fn library_bytes(&self, account: AccountRef) -> StoreResult<i64>;
     /// Whether a message of the account still to be sent carries the file.

@@ -45,6 +45,7 @@ async fn the_document_lists_every_endpoint_and_method() {
         "GET /api/v1/orgs/{org_id}/invites",
         "POST /api/v1/orgs/{org_id}/invites",
         "DELETE /api/v1/orgs/{org_id}/invites/{invite_id}",
+        "GET /api/v1/orgs/{org_id}/audit",
         "POST /api/v1/invites/{invite_id}/accept",
         "POST /api/v1/invites/{invite_id}/decline",
         "POST /api/v1/messages",

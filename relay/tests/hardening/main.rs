@@ -6,6 +6,7 @@
 mod common;
 
 mod characters;
+mod host_reports;
 mod revocation;
 mod sign_in;
 mod storage;

@@ -15,7 +15,8 @@ use crate::on_every_backend;
 on_every_backend!(
     the_library_has_a_quota_and_an_upload_rate,
     deleted_files_are_not_served_and_their_bytes_go,
-    files_are_served_as_downloads_only
+    files_are_served_as_downloads_only,
+    destructive_actions_are_admin_rights_and_audited
 );
 
 /// A minimal PDF of about `size` bytes, distinct per `n`.
@@ -256,4 +257,62 @@ async fn files_are_served_as_downloads_only(backend: Backend) {
         .await;
     assert_eq!(status, 201, "{contact}");
     assert_eq!(contact["name"], "Anaexe.gnp");
+}
+
+/// Destructive actions are an admin's right (agents delete only what they
+/// uploaded) and each is kept in the organization's audit trail.
+async fn destructive_actions_are_admin_rights_and_audited(backend: Backend) {
+    let relay = TestRelay::start(backend).await;
+    let team = team(&relay, "acme.test", 0).await;
+    let (_, mine) = upload(&relay, &team.agent, &team.org, "mine.pdf", pdf(1, 50)).await;
+    let (_, theirs) = upload(&relay, &team.admin, &team.org, "theirs.pdf", pdf(2, 50)).await;
+    let file_path = |file: &serde_json::Value| {
+        format!(
+            "/api/v1/files/{}?organization_id={}",
+            file["id"].as_str().expect("id"),
+            team.org
+        )
+    };
+    let (status, body) = relay.delete(&file_path(&theirs), &team.agent).await;
+    assert_eq!((status, error_code(&body)), (403, "forbidden"));
+    assert_eq!(relay.delete(&file_path(&mine), &team.agent).await.0, 200);
+
+    let (_, contact) = relay
+        .post(
+            "/api/v1/contacts",
+            &team.agent,
+            json!({"organization_id": team.org, "phone": "+44 7400 123888", "name": "Cy"}),
+        )
+        .await;
+    let bulk = json!({"organization_id": team.org, "ids": [contact["id"]]});
+    let (status, _) = relay
+        .post("/api/v1/contacts/bulk-delete", &team.agent, bulk.clone())
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = relay
+        .post("/api/v1/contacts/bulk-delete", &team.admin, bulk)
+        .await;
+    assert_eq!(status, 200);
+
+    let audit = format!("/api/v1/orgs/{}/audit", team.org);
+    assert_eq!(relay.get(&audit, &team.agent).await.0, 403);
+    let (status, trail) = relay.get(&audit, &team.admin).await;
+    assert_eq!(status, 200, "{trail}");
+    let actions: Vec<&str> = trail["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|event| event["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(
+        actions,
+        ["contacts_deleted", "file_deleted"],
+        "newest first: {trail}"
+    );
+    assert!(trail["events"][1]["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("mine.pdf")));
+    let (other, _) = relay.organization_admin("admin@other.test", "Other").await;
+    let (status, _) = relay.get(&audit, &other).await;
+    assert_eq!(status, 404, "another tenant sees nothing");
 }

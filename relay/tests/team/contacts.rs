@@ -153,10 +153,18 @@ async fn contacts_come_from_traffic_and_hands_and_change_in_bulk(backend: Backen
     assert_eq!(lead["total"], 0);
 
     let doomed = json!([ids[0], ids[1], uuid::Uuid::now_v7()]);
-    let (status, deleted) = relay
+    let (status, _) = relay
         .post(
             "/api/v1/contacts/bulk-delete",
             &crew.agent1,
+            json!({"organization_id": crew.org, "ids": doomed}),
+        )
+        .await;
+    assert_eq!(status, 403, "deleting in bulk is an admin's right");
+    let (status, deleted) = relay
+        .post(
+            "/api/v1/contacts/bulk-delete",
+            &crew.admin,
             json!({"organization_id": crew.org, "ids": doomed}),
         )
         .await;

@@ -75,6 +75,10 @@ async fn the_library_lists_renames_and_deletes_files(backend: Backend) {
     let (status, _) = relay
         .delete(&crew.path(&format!("/files/{pdf_id}")), &crew.agent2)
         .await;
+    assert_eq!(status, 403, "an agent deletes only what they uploaded");
+    let (status, _) = relay
+        .delete(&crew.path(&format!("/files/{pdf_id}")), &crew.agent1)
+        .await;
     assert_eq!(status, 200);
     let (_, list) = relay.get(&crew.path("/files"), &crew.agent2).await;
     assert_eq!(names(&list), ["logo.png"]);

@@ -76,7 +76,7 @@ async fn changes_reach_sidebars_live(backend: Backend) {
     relay
         .post(
             "/api/v1/contacts/bulk-delete",
-            &crew.agent1,
+            &crew.admin,
             json!({"organization_id": crew.org, "ids": [contact_id]}),
         )
         .await;
@@ -200,7 +200,7 @@ async fn a_returning_sidebar_catches_up_from_its_cursor(backend: Backend) {
     relay
         .post(
             "/api/v1/contacts/bulk-delete",
-            &crew.agent1,
+            &crew.admin,
             json!({"organization_id": crew.org, "ids": ids}),
         )
         .await;

@@ -67,6 +67,22 @@ macro_rules! impl_library_store {
                 Ok(file.into())
             }
 
+            async fn file_uploader(
+                &self,
+                account: AccountRef,
+                id: Uuid,
+            ) -> StoreResult<Option<Uuid>> {
+                let mut query =
+                    QueryBuilder::<$db>::new("SELECT uploaded_by FROM files WHERE account_id = ");
+                query
+                    .push_bind(account.id())
+                    .push(" AND id = ")
+                    .push_bind(id);
+                let row: Option<(Uuid,)> =
+                    query.build_query_as().fetch_optional(&self.$read).await?;
+                Ok(row.map(|(uploader,)| uploader))
+            }
+
             async fn library_bytes(&self, account: AccountRef) -> StoreResult<i64> {
                 let mut query = QueryBuilder::<$db>::new(
                     "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files \
