@@ -434,3 +434,50 @@ pub fn error_code(body: &Value) -> &str {
     );
     error["code"].as_str().expect("error code")
 }
+
+/// An organization with an admin, one agent, and credits.
+pub struct Team {
+    pub admin: String,
+    pub agent: String,
+    pub agent_email: String,
+    pub org: String,
+    pub org_id: uuid::Uuid,
+}
+
+/// Signs up `admin@<domain>` with an organization named `domain`, and
+/// `agent@<domain>` who joins it; grants the organization `credits`.
+pub async fn team(relay: &TestRelay, domain: &str, credits: i64) -> Team {
+    let admin_email = format!("admin@{domain}");
+    let agent_email = format!("agent@{domain}");
+    let (admin, org) = relay.organization_admin(&admin_email, domain).await;
+    let agent = relay.agent(&agent_email).await;
+    relay.join(&admin, &org, &agent_email, &agent).await;
+    if credits > 0 {
+        grant(relay, Some(&org), None, credits).await;
+    }
+    Team {
+        admin,
+        agent,
+        agent_email,
+        org_id: org.parse().expect("uuid"),
+        org,
+    }
+}
+
+/// `POST /messages` with text through an organization (or "You" with `None`).
+pub async fn send_text(
+    relay: &TestRelay,
+    token: &str,
+    org: Option<&str>,
+    phone: &str,
+    text: &str,
+    key: &str,
+) -> (u16, Value) {
+    relay
+        .post(
+            "/api/v1/messages",
+            token,
+            json!({"organization_id": org, "phone": phone, "text": text, "idempotency_key": key}),
+        )
+        .await
+}

@@ -48,7 +48,7 @@ async fn control_characters_are_refused_naming_the_field(backend: Backend) {
     let (status, body) = send_text(
         &relay,
         &team.agent,
-        &team.org,
+        Some(&team.org),
         "+44 7400 123456",
         "hi\u{0}",
         "k1",
@@ -127,7 +127,7 @@ async fn one_tenants_bad_send_never_fails_anothers(backend: Backend) {
             send_text(
                 &b_relay,
                 &token,
-                &org,
+                Some(&org),
                 "+44 7400 123456",
                 "hello",
                 &format!("b{round}"),
@@ -141,7 +141,7 @@ async fn one_tenants_bad_send_never_fails_anothers(backend: Backend) {
                 let (status, body) = send_text(
                     &relay,
                     &token,
-                    &org,
+                    Some(&org),
                     "+44 7400 123456",
                     "x\u{0}",
                     &format!("a{round}"),

@@ -56,7 +56,7 @@ async fn host_reports_are_bounded_field_by_field(backend: Backend) {
     let (status, sent) = send_text(
         &relay,
         &team.admin,
-        &team.org,
+        Some(&team.org),
         "+44 7400 123457",
         "hi",
         "k1",

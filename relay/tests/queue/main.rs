@@ -11,54 +11,12 @@ mod durability;
 mod hosting;
 mod isolation;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
-use common::{grant, TestRelay};
+use common::TestRelay;
 
-/// An organization with an admin, one agent, and credits.
-pub(crate) struct Team {
-    pub(crate) admin: String,
-    pub(crate) agent: String,
-    pub(crate) org: String,
-    pub(crate) org_id: Uuid,
-}
-
-pub(crate) async fn team(relay: &TestRelay, domain: &str, credits: i64) -> Team {
-    let admin_email = format!("admin@{domain}");
-    let agent_email = format!("agent@{domain}");
-    let (admin, org) = relay.organization_admin(&admin_email, domain).await;
-    let agent = relay.agent(&agent_email).await;
-    relay.join(&admin, &org, &agent_email, &agent).await;
-    if credits > 0 {
-        grant(relay, Some(&org), None, credits).await;
-    }
-    let org_id = org.parse().expect("uuid");
-    Team {
-        admin,
-        agent,
-        org,
-        org_id,
-    }
-}
-
-/// `POST /messages` with text through an organization (or "You" with `None`).
-pub(crate) async fn send_text(
-    relay: &TestRelay,
-    token: &str,
-    org: Option<&str>,
-    phone: &str,
-    text: &str,
-    key: &str,
-) -> (u16, Value) {
-    relay
-        .post(
-            "/api/v1/messages",
-            token,
-            json!({"organization_id": org, "phone": phone, "text": text, "idempotency_key": key}),
-        )
-        .await
-}
+pub(crate) use common::{send_text, team};
 
 /// The id of a message body.
 pub(crate) fn id_of(message: &Value) -> Uuid {
