@@ -52,6 +52,11 @@ impl ApiError {
         self
     }
 
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
     /// Uses a different code (keeping status and fields).
     pub fn with_code(mut self, code: ErrorCode) -> Self {
         self.code = code;
@@ -143,6 +148,12 @@ impl From<StoreError> for ApiError {
                 ErrorCode::InviteClosed,
                 "This invite was already accepted, declined or revoked. Ask the admin for a new one.",
             ),
+            StoreError::Conflict(Conflict::WrongInviteCode) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::InvalidInviteCode,
+                "That invite code is not this invite's. Check it with the admin who invited you.",
+            )
+            .with_field("code", "does not match the invite"),
             StoreError::Conflict(Conflict::LastAdmin) => conflict(
                 ErrorCode::LastAdmin,
                 "The organization needs at least one admin; the last admin cannot leave or be removed.",

@@ -72,8 +72,9 @@ struct UploadQuery {
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
         (status = 201, body = FileView),
-        (status = 413, description = "over 5 MB", body = ErrorBody),
+        (status = 413, description = "over 5 MB, or the library's quota is full", body = ErrorBody),
         (status = 415, description = "not an image, document or video", body = ErrorBody),
+        (status = 429, description = "too many uploads for this profile; retry later", body = ErrorBody),
     ))]
 async fn upload(
     State(state): State<AppState>,
@@ -261,7 +262,7 @@ async fn file(
 /// A file's bytes (the host fetches attachments from here).
 #[utoipa::path(get, path = "/files/{file_id}/content", tag = "files", security(("bearer" = [])),
     params(("file_id" = Uuid, Path), ProfileQuery),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "the file's bytes, with its own media type", content_type = "*/*"), (status = 404, body = ErrorBody)))]
 async fn content(
     State(state): State<AppState>,
     current: CurrentUser,

@@ -10,7 +10,8 @@
 //! # Layout
 //! - [`serve`]: runs the relay on a bound listener until a shutdown future
 //!   completes; tests call it on port 0.
-//! - [`app`]: the router, assembled from one router per module:
+//! - [`app`]: the router, assembled from one router per module, and its
+//!   OpenAPI document completed by [`api_doc`]:
 //!   [`accounts`], [`profiles`], [`orgs`], [`invites`], [`messages`],
 //!   [`files`], [`credits`], [`chats`] (with comments and assignment),
 //!   [`contacts`], [`groups`], [`changes`], [`ws`], [`health`].
@@ -30,6 +31,7 @@
 //! - [`config`]: the command line of the `chorus-relay` binary.
 
 pub mod accounts;
+pub mod api_doc;
 pub mod batcher;
 pub mod blobs;
 pub mod changes;
@@ -71,7 +73,6 @@ use chorus_shared::error::ErrorCode;
 use chorus_shared::limits::JSON_BODY_MAX_BYTES;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -157,6 +158,8 @@ pub struct AppState {
     pub limits: Arc<AuthLimits>,
     /// Uploads per profile.
     pub uploads: Arc<rate_limit::RateLimiter>,
+    /// Wrong invite codes per user.
+    pub code_guesses: Arc<rate_limit::Backoff>,
     /// Live connections.
     pub hub: Arc<Hub>,
     /// Attachment bytes.
@@ -179,10 +182,12 @@ impl AppState {
         let limits = AuthLimits::new(settings.attempts_per_address, settings.sign_in_backoff);
         let lease = settings.lease;
         let uploads = Arc::new(rate_limit::RateLimiter::new(settings.uploads_per_account));
+        let code_guesses = Arc::new(rate_limit::Backoff::new(settings.sign_in_backoff));
         Self {
             settings: Arc::new(settings),
             limits: Arc::new(limits),
             uploads,
+            code_guesses,
             hub: Arc::new(Hub::default()),
             blobs,
             instance: Uuid::now_v7(),
@@ -195,37 +200,8 @@ impl AppState {
     }
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Chorus relay API", description = "Accounts, organizations, the message queue, files and credits of a Chorus relay."),
-    modifiers(&BearerAuth),
-    components(schemas(chorus_shared::error::ErrorBody))
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-        components.add_security_scheme(
-            "admin",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("The relay operator's admin token"))
-                    .build(),
-            ),
-        );
-    }
-}
-
-/// The OpenAPI document and the router it describes.
-pub fn app(state: AppState) -> Router {
+/// Every route, with the OpenAPI document the routers' annotations make.
+fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::new()
         .merge(accounts::router())
         .merge(profiles::router())
@@ -239,10 +215,23 @@ pub fn app(state: AppState) -> Router {
         .merge(changes::router())
         .merge(credits::router())
         .merge(ws::router());
-    let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::with_openapi(api_doc::ApiDoc::openapi())
         .nest("/api/v1", api)
         .merge(health::router())
-        .split_for_parts();
+        .split_for_parts()
+}
+
+/// The OpenAPI document as the relay serves it.
+pub fn documented() -> utoipa::openapi::OpenApi {
+    let (_, mut document) = routes();
+    api_doc::complete(&mut document);
+    document
+}
+
+/// The router, serving its OpenAPI document at `/api/v1/openapi.json`.
+pub fn app(state: AppState) -> Router {
+    let (router, mut document) = routes();
+    api_doc::complete(&mut document);
     let document = Arc::new(document);
     router
         .route(

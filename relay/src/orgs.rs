@@ -321,10 +321,19 @@ async fn create_invite(
     require_admin(&state, org_id, current.user.id, "invite agents").await?;
     let email = limits::normalise_email(&body.email)
         .map_err(|problem| ApiError::invalid_field("email", problem))?;
-    let invite = state
+    let code = crate::invites::new_code()?;
+    let mut invite = state
         .store
-        .create_invite(Uuid::now_v7(), org_id, &email, current.user.id, Utc::now())
+        .create_invite(
+            Uuid::now_v7(),
+            org_id,
+            &email,
+            current.user.id,
+            &crate::invites::code_hash(&code),
+            Utc::now(),
+        )
         .await?;
+    invite.code = Some(limits::format_invite_code(&code));
     Ok((StatusCode::CREATED, Json(invite)))
 }
 

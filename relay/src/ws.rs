@@ -10,6 +10,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
@@ -38,14 +39,30 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Open the live connection (see the `chorus_shared::protocol` frames).
 #[utoipa::path(get, path = "/ws", tag = "live",
-    responses((status = 101, description = "switching to the WebSocket protocol")))]
-async fn upgrade(State(state): State<AppState>, socket: WebSocketUpgrade) -> Response {
+    responses(
+        (status = 101, description = "switching to the WebSocket protocol"),
+        (status = 400, description = "not a WebSocket upgrade request", body = chorus_shared::error::ErrorBody),
+    ))]
+async fn upgrade(
+    State(state): State<AppState>,
+    socket: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let socket = socket.map_err(|rejection| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            ErrorCode::UnknownRequest,
+            format!(
+                "Open this address as a WebSocket ({}).",
+                rejection.body_text()
+            ),
+        )
+    })?;
     // Frames are small JSON; attachments travel over HTTP. A larger frame
     // ends the connection instead of being buffered.
-    socket
+    Ok(socket
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| connection(socket, state))
+        .on_upgrade(move |socket| connection(socket, state)))
 }
 
 /// Largest WebSocket message the relay reads.

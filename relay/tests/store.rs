@@ -93,6 +93,9 @@ async fn account_type_is_set_once_under_concurrency(backend: Backend) {
     assert_eq!(memberships[0].role, Role::Admin);
 }
 
+/// What the store keeps of an invite code (the relay hashes the code).
+const CODE_HASH: &[u8] = b"hash of the invite code";
+
 async fn one_open_invite_per_email_under_concurrency(backend: Backend) {
     let db = TestDb::new(backend).await;
     let admin = user(&db.store, "admin@x.test").await;
@@ -101,7 +104,14 @@ async fn one_open_invite_per_email_under_concurrency(backend: Backend) {
         let store = Arc::clone(&db.store);
         tokio::spawn(async move {
             store
-                .create_invite(Uuid::now_v7(), org, "agent@x.test", admin.id, Utc::now())
+                .create_invite(
+                    Uuid::now_v7(),
+                    org,
+                    "agent@x.test",
+                    admin.id,
+                    CODE_HASH,
+                    Utc::now(),
+                )
                 .await
         })
     });
@@ -118,14 +128,26 @@ async fn an_invite_is_answered_once_under_concurrency(backend: Backend) {
     let org = organization_of(&db.store, &admin).await;
     let invite = db
         .store
-        .create_invite(Uuid::now_v7(), org, "agent@x.test", admin.id, Utc::now())
+        .create_invite(
+            Uuid::now_v7(),
+            org,
+            "agent@x.test",
+            admin.id,
+            CODE_HASH,
+            Utc::now(),
+        )
         .await
         .expect("invite");
     let attempts = (0..8).map(|i| {
         let (store, agent) = (Arc::clone(&db.store), agent.clone());
         tokio::spawn(async move {
             store
-                .answer_invite(invite.id, &agent, i % 2 == 0, Utc::now())
+                .answer_invite(
+                    invite.id,
+                    &agent,
+                    (i % 2 == 0).then_some(CODE_HASH),
+                    Utc::now(),
+                )
                 .await
         })
     });
@@ -140,16 +162,36 @@ async fn an_invite_is_answered_once_under_concurrency(backend: Backend) {
     let stranger = user(&db.store, "stranger@x.test").await;
     let other = db
         .store
-        .create_invite(Uuid::now_v7(), org, "someone@x.test", admin.id, Utc::now())
+        .create_invite(
+            Uuid::now_v7(),
+            org,
+            "someone@x.test",
+            admin.id,
+            CODE_HASH,
+            Utc::now(),
+        )
         .await
         .expect("invite");
     let by_stranger = db
         .store
-        .answer_invite(other.id, &stranger, true, Utc::now())
+        .answer_invite(other.id, &stranger, Some(CODE_HASH), Utc::now())
         .await;
     assert!(
         matches!(by_stranger, Err(StoreError::NotFound)),
         "scoped to the invited email"
+    );
+    let someone = user(&db.store, "someone@x.test").await;
+    let wrong = db
+        .store
+        .answer_invite(other.id, &someone, Some(b"another hash"), Utc::now())
+        .await;
+    assert!(
+        matches!(wrong, Err(StoreError::Conflict(Conflict::WrongInviteCode))),
+        "the invited email alone is not enough"
+    );
+    assert_eq!(
+        db.store.members(org).await.expect("members").len(),
+        members.len()
     );
 }
 

@@ -206,6 +206,11 @@ pub struct Invite {
     pub created_at: DateTime<Utc>,
     /// When it was accepted, declined or revoked.
     pub closed_at: Option<DateTime<Utc>>,
+    /// The one-time code the invited person enters to join; only in the
+    /// answer to creating the invite (the relay keeps it hashed). Share it
+    /// with them yourself: it proves the invite reached the right person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// `GET /orgs/{org_id}/invites`.
@@ -249,6 +254,10 @@ pub struct AuditTrail {
 pub struct AcceptInvite {
     /// Must be `true`: the user confirmed that they join.
     pub confirm: bool,
+    /// The invite code the admin shared (`XXXX-XXXX-XXXX`; case, spaces
+    /// and dashes do not matter).
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// A member of an organization.

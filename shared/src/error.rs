@@ -49,6 +49,8 @@ pub enum ErrorCode {
     InviteClosed,
     /// Accepting an invite must be confirmed explicitly.
     ConfirmationRequired,
+    /// The invite code is missing or wrong.
+    InvalidInviteCode,
     /// The organization would be left without an admin.
     LastAdmin,
     /// Too many attempts; retry after `retry_after_seconds`.

@@ -55,6 +55,44 @@ pub fn check_pacing(min_seconds: i64, max_seconds: i64) -> Result<(), String> {
     Ok(())
 }
 
+/// Characters of an invite code, without the dashes.
+pub const INVITE_CODE_CHARS: usize = 12;
+/// The alphabet of invite codes: Crockford's base 32 (no I, L, O, U), so a
+/// code read aloud or copied by hand survives.
+pub const INVITE_CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// An invite code as typed (any case, spaces and dashes; `I`/`L` read as 1
+/// and `O` as 0) in its canonical form, or what is wrong with it.
+pub fn normalise_invite_code(input: &str) -> Result<String, String> {
+    let code: String = input
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'I' | 'L' => '1',
+            'O' => '0',
+            other => other,
+        })
+        .collect();
+    let valid =
+        code.len() == INVITE_CODE_CHARS && code.bytes().all(|b| INVITE_CODE_ALPHABET.contains(&b));
+    if valid {
+        Ok(code)
+    } else {
+        Err(format!(
+            "Enter the {INVITE_CODE_CHARS}-character invite code your admin gave you (like ABCD-EFGH-JKMN)."
+        ))
+    }
+}
+
+/// A canonical invite code grouped for reading: `ABCD-EFGH-JKMN`.
+pub fn format_invite_code(code: &str) -> String {
+    code.as_bytes()
+        .chunks(4)
+        .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// Longest failure reason a host may report.
 pub const FAILURE_REASON_MAX_CHARS: usize = 500;
 /// Longest WhatsApp message or chat id.
@@ -284,6 +322,28 @@ mod tests {
         assert!(check_password("ñññññññññ").is_err());
         assert!(check_password("ññññññññññ").is_ok());
         assert!(check_password(&"x".repeat(PASSWORD_MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn invite_codes_survive_how_people_type_them() {
+        assert_eq!(
+            normalise_invite_code("abcd-efgh-jkmn"),
+            Ok("ABCDEFGHJKMN".into())
+        );
+        assert_eq!(
+            normalise_invite_code(" ABCD EFGH JKMN "),
+            Ok("ABCDEFGHJKMN".into())
+        );
+        assert_eq!(
+            normalise_invite_code("0OIL-1111-2222"),
+            Ok("0011111 12222".replace(' ', ""))
+        );
+        assert!(normalise_invite_code("ABCD-EFGH").is_err());
+        assert!(
+            normalise_invite_code("ABCD-EFGH-JKMU").is_err(),
+            "U is not in the alphabet"
+        );
+        assert_eq!(format_invite_code("ABCDEFGHJKMN"), "ABCD-EFGH-JKMN");
     }
 
     #[test]

@@ -34,6 +34,8 @@ for (const csp of ['strict', 'permissive']) {
   describe(`a shared organization number (${csp} page policy)`, () => {
     let relay; let fixture;
     const people = {};
+    /** Invite codes the admin was shown, by invited email. */
+    const codes = {};
     let orgId;
     let adminToken;
     const orgCredits = async () =>
@@ -62,6 +64,10 @@ for (const csp of ['strict', 'permissive']) {
 
     async function acceptAndSwitch(person) {
       await tab(person.sidebar, 'Team');
+      // Without the code the admin shared, the invite cannot be accepted.
+      await person.sidebar.getByRole('button', { name: 'Accept' }).click();
+      await person.sidebar.locator('#error', { hasText: 'invite code' }).waitFor({ timeout: WAIT });
+      await person.sidebar.getByLabel(/Invite code/).fill(codes[person.email].toLowerCase());
       await person.sidebar.getByRole('button', { name: 'Accept' }).click();
       await person.sidebar.locator('#notice', { hasText: 'You joined' }).waitFor({ timeout: WAIT });
       await person.sidebar.locator('#profile').selectOption(orgId);
@@ -107,7 +113,10 @@ for (const csp of ['strict', 'permissive']) {
       for (const name of ['agent1', 'agent2']) {
         await sidebar.locator('#invite-email').fill(`${name}-${csp}@example.com`);
         await sidebar.getByRole('button', { name: 'Invite' }).click();
-        await sidebar.locator('.invites li', { hasText: `${name}-${csp}@example.com` }).waitFor({ timeout: WAIT });
+        const email = `${name}-${csp}@example.com`;
+        const notice = await sidebar.locator('#notice', { hasText: email }).innerText();
+        codes[email] = notice.match(/[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}/)[0];
+        await sidebar.locator('.invites li', { hasText: email }).waitFor({ timeout: WAIT });
       }
       assert.match(await sidebar.locator('.invites').innerText(), /invite sent/);
 

@@ -15,6 +15,8 @@
 //!   Chrome.
 //! - [`e2e`]: the browser tests that `test` runs last (installs Chromium and
 //!   Playwright when missing).
+//! - [`fuzz`]: the property-based API test that `test` runs before them
+//!   (installs Schemathesis into `target/` when missing).
 
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::process::{Command, ExitCode};
@@ -24,6 +26,7 @@ use anyhow::{bail, Context, Result};
 
 mod dist;
 mod e2e;
+mod fuzz;
 
 const USAGE: &str = "\
 usage: cargo xtask <task> [args]
@@ -33,6 +36,7 @@ tasks:
   dist                  build the extension: target/dist/extension/ and target/dist/chorus-extension.zip
   test                  check prerequisites, then run fmt, clippy, every test and the browser tests
   e2e                   only the browser tests (tests/)
+  fuzz                  only the property-based API test (tests/api-fuzz/, Schemathesis)
   bench                 measure the queue and bulk contact changes on SQLite and PostgreSQL (docs/benchmarks.md)
   help                  show this text
 ";
@@ -49,6 +53,13 @@ fn main() -> ExitCode {
             println!("tests: {} passed, {} failed", totals.passed, totals.failed);
             if totals.failed > 0 || totals.passed == 0 {
                 bail!("browser tests failed");
+            }
+            Ok(())
+        }),
+        Some("fuzz") => fuzz::run(&workspace_root()).and_then(|totals| {
+            println!("tests: {} passed, {} failed", totals.passed, totals.failed);
+            if totals.failed > 0 {
+                bail!("the API fuzz test failed");
             }
             Ok(())
         }),
@@ -147,6 +158,9 @@ fn test() -> Result<()> {
         "warnings",
     ])?;
     let mut totals = cargo_test(&["test", "--workspace"])?;
+    let fuzzed = fuzz::run(&workspace_root())?;
+    totals.passed += fuzzed.passed;
+    totals.failed += fuzzed.failed;
     let browser = e2e::run(&workspace_root()).inspect_err(|_| {
         println!(
             "tests: {} passed, {} failed",
@@ -161,6 +175,9 @@ fn test() -> Result<()> {
     println!("tests: {} passed, {} failed", totals.passed, totals.failed);
     if totals.passed == 0 {
         bail!("no test ran");
+    }
+    if totals.failed > 0 {
+        bail!("{} tests failed", totals.failed);
     }
     Ok(())
 }

@@ -5,7 +5,8 @@ use std::rc::Rc;
 
 use chorus_shared::account::AccountType;
 use chorus_shared::api::{
-    ChooseAccountType, CreateInvite, Credentials, NewOrganization, Session, SetPhone,
+    AcceptInvite, ChooseAccountType, CreateInvite, Credentials, Invite, NewOrganization, Session,
+    SetPhone,
 };
 use chorus_shared::limits::ATTACHMENT_MAX_BYTES;
 use chorus_shared::queue::{FileView, MessageView, SendMessage};
@@ -142,12 +143,24 @@ pub async fn click(app: &Rc<App>, action: &str, arg: &str) -> Outcome {
             } else {
                 "decline"
             };
+            let code = if verb == "accept" {
+                // Checked here too, so a typo is said before any request.
+                let typed = value_of(&format!("invite-code-{arg}"));
+                Some(chorus_shared::limits::format_invite_code(
+                    &chorus_shared::limits::normalise_invite_code(&typed).map_err(problem)?,
+                ))
+            } else {
+                None
+            };
             let _: serde_json::Value = app
                 .relay()
                 .send(
                     "POST",
                     &format!("/invites/{arg}/{verb}"),
-                    &json!({ "confirm": true }),
+                    &AcceptInvite {
+                        confirm: true,
+                        code,
+                    },
                 )
                 .await?;
             app.model.borrow_mut().notice = Some(if verb == "accept" {
@@ -343,7 +356,7 @@ pub async fn submit(app: &Rc<App>, form: &str, fields: &HashMap<String, String>)
         }
         "invite" => {
             let organization = field(fields, "org");
-            let _: serde_json::Value = app
+            let invite: Invite = app
                 .relay()
                 .send(
                     "POST",
@@ -353,7 +366,14 @@ pub async fn submit(app: &Rc<App>, form: &str, fields: &HashMap<String, String>)
                     },
                 )
                 .await?;
-            app.model.borrow_mut().notice = Some("Invite sent.".into());
+            // The relay sends no email: the code is how the invited person
+            // proves the invite reached them, and it is shown only now.
+            app.model.borrow_mut().notice = Some(format!(
+                "Invite sent to {}. Their invite code is {}: give it to them yourself \
+                 (it is shown only now); they enter it to join.",
+                invite.email,
+                invite.code.unwrap_or_default()
+            ));
             app.set_value("invite-email", "");
             app.load_tab().await?;
         }

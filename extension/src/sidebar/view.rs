@@ -455,9 +455,15 @@ fn team_tab(model: &Model) -> String {
             let id = invite.id.to_string();
             let _ = write!(
                 out,
-                "<li>{} invited you to <b>{}</b> {}{}</li>",
+                "<li>{} invited you to <b>{}</b>{}{}{}</li>",
                 escape(&invite.invited_by_email),
                 escape(&invite.organization_name),
+                input(
+                    &format!("invite-code-{id}"),
+                    "Invite code (ask whoever invited you)",
+                    "text",
+                    "autocomplete=\"off\" spellcheck=\"false\""
+                ),
                 button("accept-invite", &id, "Accept", ""),
                 button("decline-invite", &id, "Decline", "plain"),
             );

@@ -320,6 +320,7 @@ macro_rules! define_account_store {
                 org_id: Uuid,
                 email: &str,
                 invited_by: Uuid,
+                code_hash: &[u8],
                 now: DateTime<Utc>,
             ) -> StoreResult<Invite> {
                 let mut tx = self.$write.begin().await?;
@@ -335,14 +336,15 @@ macro_rules! define_account_store {
                     return Err(StoreError::Conflict(Conflict::AlreadyMember));
                 }
                 let row: InviteRow = sqlx::query_as(&$q(&format!(
-                    "INSERT INTO invites (id, organization_id, email, state, invited_by, created_at) \
-                     VALUES (?, ?, ?, 'invite_sent', ?, ?) RETURNING {INVITE_COLUMNS}"
+                    "INSERT INTO invites (id, organization_id, email, state, invited_by, created_at, code_hash) \
+                     VALUES (?, ?, ?, 'invite_sent', ?, ?, ?) RETURNING {INVITE_COLUMNS}"
                 )))
                 .bind(id)
                 .bind(org_id)
                 .bind(email)
                 .bind(invited_by)
                 .bind(millis(now))
+                .bind(code_hash)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| conflict_on_unique(e, Conflict::InvitePending))?;
@@ -449,15 +451,34 @@ macro_rules! define_account_store {
                 &self,
                 invite_id: Uuid,
                 user: &User,
-                accept: bool,
+                accept_with: Option<&[u8]>,
                 now: DateTime<Utc>,
             ) -> StoreResult<Invite> {
+                let accept = accept_with.is_some();
                 let state = if accept {
                     InviteState::Accepted
                 } else {
                     InviteState::Declined
                 };
                 let mut tx = self.$write.begin().await?;
+                let current: Option<(String, Option<Vec<u8>>)> = sqlx::query_as(&$q(
+                    "SELECT state, code_hash FROM invites WHERE id = ? AND email = ?",
+                ))
+                .bind(invite_id)
+                .bind(&user.email)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((current_state, code_hash)) = current else {
+                    return Err(StoreError::NotFound);
+                };
+                if current_state != InviteState::InviteSent.as_str() {
+                    return Err(StoreError::Conflict(Conflict::InviteClosed));
+                }
+                if let Some(given) = accept_with {
+                    if code_hash.as_deref() != Some(given) {
+                        return Err(StoreError::Conflict(Conflict::WrongInviteCode));
+                    }
+                }
                 let row: Option<InviteRow> = sqlx::query_as(&$q(&format!(
                     "UPDATE invites SET state = ?, closed_at = ? \
                      WHERE id = ? AND email = ? AND state = 'invite_sent' RETURNING {INVITE_COLUMNS}"
@@ -469,16 +490,7 @@ macro_rules! define_account_store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(row) = row else {
-                    let exists: Option<Uuid> =
-                        sqlx::query_scalar(&$q("SELECT id FROM invites WHERE id = ? AND email = ?"))
-                            .bind(invite_id)
-                            .bind(&user.email)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    return Err(match exists {
-                        Some(_) => StoreError::Conflict(Conflict::InviteClosed),
-                        None => StoreError::NotFound,
-                    });
+                    return Err(StoreError::Conflict(Conflict::InviteClosed));
                 };
                 let invite = Invite::from(row);
                 if accept {

@@ -66,6 +66,8 @@ pub enum Conflict {
     InviteClosed,
     /// The change would leave the organization without an admin.
     LastAdmin,
+    /// The invite code does not match.
+    WrongInviteCode,
     /// The balance cannot pay for the message.
     InsufficientCredits {
         /// The message's cost.
@@ -193,13 +195,15 @@ pub trait AccountStore: Send + Sync + 'static {
         change: MemberChange,
     ) -> StoreResult<()>;
 
-    /// Opens an invite; refuses one for a member or one already open.
+    /// Opens an invite accepted with the code whose hash is `code_hash`;
+    /// refuses one for a member or one already open.
     async fn create_invite(
         &self,
         id: Uuid,
         org_id: Uuid,
         email: &str,
         invited_by: Uuid,
+        code_hash: &[u8],
         now: DateTime<Utc>,
     ) -> StoreResult<Invite>;
     /// Every invite of the organization, newest first.
@@ -217,13 +221,15 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn record_audit(&self, org_id: Uuid, event: &AuditEvent) -> StoreResult<()>;
     /// The organization's audit trail, newest first, at most `limit` entries.
     async fn audit_events(&self, org_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEvent>>;
-    /// Accepts (joining as agent) or declines an open invite addressed to the
-    /// user's email; any other invite id is [`StoreError::NotFound`].
+    /// Accepts (joining as agent, when `code_hash` matches the invite's:
+    /// else [`Conflict::WrongInviteCode`]) or declines (`None`) an open
+    /// invite addressed to the user's email; any other invite id is
+    /// [`StoreError::NotFound`].
     async fn answer_invite(
         &self,
         invite_id: Uuid,
         user: &User,
-        accept: bool,
+        accept_with: Option<&[u8]>,
         now: DateTime<Utc>,
     ) -> StoreResult<Invite>;
 }

@@ -141,6 +141,7 @@ impl From<InviteRow> for Invite {
             invited_by: row.invited_by,
             created_at: time(row.created_at),
             closed_at: row.closed_at.map(time),
+            code: None,
         }
     }
 }

@@ -79,7 +79,7 @@ async fn another_organizations_ids_are_not_found(backend: Backend) {
         (
             Method::POST,
             format!("/api/v1/invites/{invite_b_other}/accept"),
-            Some(json!({"confirm": true})),
+            Some(json!({"confirm": true, "code": "AAAA-AAAA-AAAA"})),
         ),
         (
             Method::POST,

@@ -60,7 +60,48 @@ async fn invite_waits_for_sign_up_and_is_accepted_explicitly(backend: Backend) {
     let (status, body) = relay.post(&accept, &agent, json!({})).await;
     assert_eq!(status, 422, "confirmation is required: {body}");
 
+    // Signing up with the invited email is not enough: the code proves the
+    // invite reached the person the admin meant.
     let (status, body) = relay.post(&accept, &agent, json!({"confirm": true})).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (422, "invalid_invite_code"),
+        "{body}"
+    );
+    let (status, body) = relay
+        .post(
+            &accept,
+            &agent,
+            json!({"confirm": true, "code": "AAAA-AAAA-AAAA"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (422, "invalid_invite_code"),
+        "{body}"
+    );
+    let (_, mine) = relay.get("/api/v1/orgs", &agent).await;
+    assert_eq!(
+        mine["organizations"],
+        json!([]),
+        "a wrong code joins nothing"
+    );
+    let code = invite["code"].as_str().expect("the code, shown once");
+    let (_, listed) = relay
+        .get(&format!("/api/v1/orgs/{org}/invites"), &admin)
+        .await;
+    assert!(
+        listed["invites"][0].get("code").is_none(),
+        "never shown again"
+    );
+
+    let (status, body) = relay
+        .post(
+            &accept,
+            &agent,
+            json!({"confirm": true, "code": code.to_lowercase()}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["state"], "accepted");
     assert!(body["closed_at"].is_string());
@@ -99,7 +140,9 @@ async fn invite_waits_for_sign_up_and_is_accepted_explicitly(backend: Backend) {
         ]
     );
 
-    let (status, body) = relay.post(&accept, &agent, json!({"confirm": true})).await;
+    let (status, body) = relay
+        .post(&accept, &agent, json!({"confirm": true, "code": code}))
+        .await;
     assert_eq!(status, 409);
     assert_eq!(error_code(&body), "invite_closed");
 }
@@ -146,7 +189,7 @@ async fn invites_can_be_declined_revoked_and_sent_again(backend: Backend) {
         .post(
             &format!("/api/v1/invites/{second_id}/accept"),
             &agent,
-            json!({"confirm": true}),
+            json!({"confirm": true, "code": "AAAA-AAAA-AAAA"}),
         )
         .await;
     assert_eq!(status, 409, "a revoked invite cannot be accepted");

@@ -383,11 +383,12 @@ impl TestRelay {
             .await;
         assert_eq!(status, 201, "invite: {invite}");
         let id = invite["id"].as_str().expect("invite id");
+        let code = invite["code"].as_str().expect("invite code");
         let (status, body) = self
             .post(
                 &format!("/api/v1/invites/{id}/accept"),
                 agent_token,
-                json!({"confirm": true}),
+                json!({"confirm": true, "code": code}),
             )
             .await;
         assert_eq!(status, 200, "accept: {body}");

@@ -7,6 +7,7 @@ mod common;
 
 mod characters;
 mod host_reports;
+mod invites;
 mod revocation;
 mod sign_in;
 mod storage;
