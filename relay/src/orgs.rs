@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use chorus_shared::account::Role;
 use chorus_shared::api::{
-    AuditEvent, AuditTrail, ChangeRole, CreateInvite, Invite, InviteList, MemberList,
-    MyOrganizations, Organization, UpdateOrganization,
+    AuditEvent, AuditTrail, ChangeRole, CreateInvite, DeleteOrganization, Invite, InviteList,
+    MemberList, MyOrganizations, Organization, UpdateOrganization,
 };
 use chorus_shared::error::{ErrorBody, ErrorCode};
 use chorus_shared::limits;
@@ -30,7 +30,11 @@ use crate::{phone, AppState};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(my_organizations))
-        .routes(routes!(organization, update_organization))
+        .routes(routes!(
+            organization,
+            update_organization,
+            delete_organization
+        ))
         .routes(routes!(members))
         .routes(routes!(remove_member, change_role))
         .routes(routes!(invites, create_invite))
@@ -138,6 +142,53 @@ async fn organization(
         .await?
         .ok_or_else(|| ApiError::not_found("organization"))?;
     Ok(Json(org))
+}
+
+/// Delete the organization (admin): every member loses it at once, open
+/// connections included, and open invites are revoked. Type its name to
+/// confirm.
+#[utoipa::path(delete, path = "/orgs/{org_id}", tag = "organizations", security(("bearer" = [])),
+    params(("org_id" = Uuid, Path)), request_body = DeleteOrganization,
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "the name does not match", body = ErrorBody),
+    ))]
+async fn delete_organization(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(org_id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<DeleteOrganization>,
+) -> Result<StatusCode, ApiError> {
+    require_admin(&state, org_id, current.user.id, "delete it").await?;
+    let existing = state
+        .store
+        .organization(org_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization"))?;
+    if !body.name.trim().eq_ignore_ascii_case(existing.name.trim()) {
+        return Err(ApiError::invalid_field(
+            "name",
+            format!(
+                "Type the organization's name, {:?}, to confirm that it is the one to delete.",
+                existing.name
+            ),
+        ));
+    }
+    let members = state
+        .store
+        .delete_organization(org_id, Utc::now())
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::NotFound => ApiError::not_found("organization"),
+            other => other.into(),
+        })?;
+    for member in members {
+        crate::ws::membership_changed(&state, org_id, member, MemberChange::Remove).await;
+    }
+    tracing::info!(organization = %org_id, by = %current.user.id, "organization deleted");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Change the organization's name, default country or hosted number (admin).

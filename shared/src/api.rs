@@ -122,6 +122,16 @@ impl Default for PacingSettings {
     }
 }
 
+/// `DELETE /orgs/{org_id}` (admin): the organization's name, typed again,
+/// confirms that this one is meant.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeleteOrganization {
+    /// The organization's name exactly as it is shown (case aside).
+    pub name: String,
+}
+
 /// `PATCH /orgs/{org_id}` (admin): only the fields given change.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -261,6 +261,43 @@ macro_rules! define_account_store {
                 Ok(rows.into_iter().map(Member::from).collect())
             }
 
+            async fn delete_organization(
+                &self,
+                org_id: Uuid,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<Uuid>> {
+                let mut tx = self.$write.begin().await?;
+                lock_organization(&mut tx, org_id).await?;
+                let members: Vec<Uuid> = sqlx::query_scalar(
+                    &$q("SELECT user_id FROM memberships WHERE organization_id = ?")
+                )
+                .bind(org_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                if members.is_empty() {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query(&$q("DELETE FROM memberships WHERE organization_id = ?"))
+                    .bind(org_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(&$q(
+                    "UPDATE invites SET state = 'revoked', closed_at = ? \
+                     WHERE organization_id = ? AND state = 'invite_sent'"
+                ))
+                .bind(millis(now))
+                .bind(org_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(&$q("UPDATE organizations SET deleted_at = ? WHERE id = ?"))
+                    .bind(millis(now))
+                    .bind(org_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(members)
+            }
+
             async fn change_member(
                 &self,
                 org_id: Uuid,

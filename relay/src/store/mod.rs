@@ -195,6 +195,11 @@ pub trait AccountStore: Send + Sync + 'static {
         change: MemberChange,
     ) -> StoreResult<()>;
 
+    /// Deletes an organization: every membership and open invite goes in
+    /// one transaction, so none of its data is reachable any more. Returns
+    /// who were its members.
+    async fn delete_organization(&self, org_id: Uuid, now: DateTime<Utc>)
+        -> StoreResult<Vec<Uuid>>;
     /// Opens an invite accepted with the code whose hash is `code_hash`;
     /// refuses one for a member or one already open.
     async fn create_invite(

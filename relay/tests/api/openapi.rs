@@ -39,6 +39,7 @@ async fn the_document_lists_every_endpoint_and_method() {
         "GET /api/v1/orgs",
         "GET /api/v1/orgs/{org_id}",
         "PATCH /api/v1/orgs/{org_id}",
+        "DELETE /api/v1/orgs/{org_id}",
         "GET /api/v1/orgs/{org_id}/members",
         "DELETE /api/v1/orgs/{org_id}/members/{user_id}",
         "PATCH /api/v1/orgs/{org_id}/members/{user_id}",

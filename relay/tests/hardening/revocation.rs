@@ -19,7 +19,8 @@ use crate::on_every_backend;
 on_every_backend!(
     a_removed_member_stops_receiving_live_events,
     a_demoted_host_stops_hosting_at_once,
-    a_host_demoted_through_another_relay_is_refused_and_closed
+    a_host_demoted_through_another_relay_is_refused_and_closed,
+    deleting_the_organization_ends_every_members_access
 );
 
 /// Adds a contact to the organization as its admin.
@@ -202,4 +203,50 @@ async fn a_host_demoted_through_another_relay_is_refused_and_closed(backend: Bac
         )
         .await;
     assert_eq!(credits["available"], 10, "nothing was charged");
+}
+
+async fn deleting_the_organization_ends_every_members_access(backend: Backend) {
+    let relay = TestRelay::start(backend).await;
+    let team = team(&relay, "acme.test", 10).await;
+    let host = WsClient::host(&relay.ws_url(), &team.admin, Some(team.org_id)).await;
+    let path = format!("/api/v1/orgs/{}", team.org);
+    let request = |token: &str, name: &str| {
+        relay
+            .http
+            .delete(relay.url(&path))
+            .bearer_auth(token)
+            .json(&json!({"name": name}))
+            .send()
+    };
+    let status = request(&team.agent, "acme.test")
+        .await
+        .expect("request")
+        .status();
+    assert_eq!(status, 403, "an agent cannot delete it");
+    let status = request(&team.admin, "another name")
+        .await
+        .expect("request")
+        .status();
+    assert_eq!(status, 422, "the name confirms which organization");
+    let status = request(&team.admin, "ACME.test")
+        .await
+        .expect("request")
+        .status();
+    assert_eq!(status, 204);
+
+    let reason = host.closed().await.expect("told why");
+    assert_eq!(reason.code, ErrorCode::Forbidden);
+    for token in [&team.admin, &team.agent] {
+        let (_, mine) = relay.get("/api/v1/orgs", token).await;
+        assert_eq!(mine["organizations"], json!([]));
+        let (status, _) = relay.get(&format!("{path}/members"), token).await;
+        assert_eq!(status, 404);
+        let (status, _) = relay
+            .get(
+                &format!("/api/v1/contacts?organization_id={}", team.org),
+                token,
+            )
+            .await;
+        assert_eq!(status, 404, "its data is out of reach");
+    }
 }
