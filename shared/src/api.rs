@@ -14,8 +14,10 @@ use crate::account::{AccountType, InviteState, Role};
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     /// Case and surrounding spaces are ignored.
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub email: String,
     /// At least [`crate::limits::PASSWORD_MIN_CHARS`] characters at sign-up.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub password: String,
 }
 
@@ -65,8 +67,10 @@ pub struct ChooseAccountType {
 #[serde(deny_unknown_fields)]
 pub struct NewOrganization {
     /// Shown to members and invitees.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: String,
     /// ISO 3166 alpha-2 code (e.g. `IN`, `GB`) for numbers written without a country code.
+    #[cfg_attr(feature = "openapi", schema(min_length = 2, max_length = 2))]
     pub default_country: String,
 }
 
@@ -76,9 +80,11 @@ pub struct NewOrganization {
 #[serde(deny_unknown_fields)]
 pub struct SetPhone {
     /// With its country code (`+44 7911 123456`), or national if `country` is given.
+    #[cfg_attr(feature = "openapi", schema(max_length = 32))]
     pub phone: String,
     /// ISO 3166 alpha-2 code used when `phone` has no `+` country code.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 2, max_length = 2))]
     pub country: Option<String>,
 }
 
@@ -129,6 +135,7 @@ impl Default for PacingSettings {
 #[serde(deny_unknown_fields)]
 pub struct DeleteOrganization {
     /// The organization's name exactly as it is shown (case aside).
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub name: String,
 }
 
@@ -195,6 +202,7 @@ pub struct ReceivedInvite {
 #[serde(deny_unknown_fields)]
 pub struct CreateInvite {
     /// The agent's Chorus email; they may sign up after the invite is sent.
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub email: String,
 }
 
@@ -267,6 +275,7 @@ pub struct AcceptInvite {
     /// The invite code the admin shared (`XXXX-XXXX-XXXX`; case, spaces
     /// and dashes do not matter).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub code: Option<String>,
 }
 

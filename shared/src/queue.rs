@@ -21,12 +21,14 @@ pub struct SendMessage {
     pub organization_id: Option<Uuid>,
     /// Recipient's number (with country code, or national in the profile's country).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 32))]
     pub phone: Option<String>,
     /// An existing chat of the profile.
     #[serde(default)]
     pub chat_id: Option<Uuid>,
     /// Text, or the caption of an attachment.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4096))]
     pub text: Option<String>,
     /// A file uploaded to the same profile.
     #[serde(default)]
@@ -35,6 +37,7 @@ pub struct SendMessage {
     #[serde(default)]
     pub kind: Option<MessageKind>,
     /// Chosen by the client; repeating it returns the first message, never a second one.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     pub idempotency_key: String,
 }
 

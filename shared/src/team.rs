@@ -135,6 +135,7 @@ pub struct UpdateChat {
     pub status: Option<ChatStatus>,
     /// The contact's display name (for a person) or the group's name.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub name: Option<String>,
 }
 
@@ -218,6 +219,7 @@ pub struct CommentView {
 #[serde(deny_unknown_fields)]
 pub struct WriteComment {
     /// The note's text.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 4096))]
     pub body: String,
 }
 
@@ -337,12 +339,15 @@ pub struct NewContact {
     #[serde(default)]
     pub organization_id: Option<Uuid>,
     /// The number (with country code, or national in the profile's country).
+    #[cfg_attr(feature = "openapi", schema(max_length = 32))]
     pub phone: String,
     /// Display name.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub name: Option<String>,
     /// Tags.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub tags: Vec<String>,
     /// Custom attributes.
     #[serde(default)]
@@ -356,9 +361,11 @@ pub struct NewContact {
 pub struct UpdateContact {
     /// Display name (empty to clear).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub name: Option<String>,
     /// Replaces the tags.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub tags: Option<Vec<String>>,
     /// Replaces the attributes.
     #[serde(default)]
@@ -386,6 +393,7 @@ pub struct BulkContacts {
     #[serde(default)]
     pub organization_id: Option<Uuid>,
     /// The selected contacts (at most 50,000).
+    #[cfg_attr(feature = "openapi", schema(max_items = 50000))]
     pub ids: Vec<Uuid>,
     /// For bulk-tag: tags to add.
     #[serde(default)]
@@ -448,6 +456,7 @@ pub struct GroupView {
 #[serde(deny_unknown_fields)]
 pub struct RenameFile {
     /// The new name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
 }
 
