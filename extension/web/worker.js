@@ -6,6 +6,8 @@ import init, { start_worker } from './pkg/chorus_extension.js';
 const early = [];
 let deliver = (port) => early.push(port);
 chrome.runtime.onConnect.addListener((port) => deliver(port));
+// The toolbar button opens the options page, where the relay is set.
+chrome.action.onClicked.addListener(() => chrome.runtime.openOptionsPage());
 // A periodic alarm wakes a stopped worker so it reconnects to the relay.
 chrome.alarms.onAlarm.addListener(() => {});
 chrome.alarms.create('chorus-wake', { periodInMinutes: 1 });

@@ -453,7 +453,9 @@ async fn handle(state: &AppState, peer: &Peer, request: Request) -> Result<Ack, 
     // its connection has closed.
     let host_account = || match peer.role {
         Role::Host(account) if state.hub.is_host(account, peer.id) => Ok(account),
-        Role::Host(_) => Err(no_longer_host()),
+        Role::Host(_) => Err(ApiError::forbidden(
+            "This browser no longer hosts this number: another took over, or your role changed.",
+        )),
         Role::Sidebar => Err(ApiError::new(
             axum::http::StatusCode::BAD_REQUEST,
             ErrorCode::WrongRole,

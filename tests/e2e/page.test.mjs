@@ -161,6 +161,25 @@ for (const csp of ['strict', 'permissive']) {
       await sidebar.locator('#credits').waitFor({ timeout: WAIT });
     });
 
+    step('the extension has icons and a toolbar button for its options', async () => {
+      const options = await browser.context.newPage();
+      await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+      const found = await options.evaluate(async () => {
+        const manifest = chrome.runtime.getManifest();
+        const sizes = Object.keys(manifest.icons);
+        const images = await Promise.all(Object.values(manifest.icons).map(async (path) => {
+          const response = await fetch(chrome.runtime.getURL(path));
+          const bitmap = await createImageBitmap(await response.blob());
+          return [bitmap.width, bitmap.height];
+        }));
+        return { sizes, images, action: manifest.action && manifest.action.default_icon };
+      });
+      assert.deepEqual(found.sizes, ['16', '32', '48', '128']);
+      assert.deepEqual(found.images, [[16, 16], [32, 32], [48, 48], [128, 128]]);
+      assert.ok(found.action, 'a toolbar button with an icon');
+      await options.close();
+    });
+
     step('the options page says when no relay answers at an address', async () => {
       const options = await browser.context.newPage();
       await options.goto(`chrome-extension://${browser.extensionId}/options.html`);

@@ -56,11 +56,8 @@ pub fn build(root: &Path) -> Result<Dist> {
         .context("wasm-bindgen failed")?;
     fs::copy(root.join("manifest.json"), folder.join("manifest.json"))
         .context("copying manifest.json")?;
-    for entry in fs::read_dir(root.join("extension").join("web"))? {
-        let entry = entry?;
-        fs::copy(entry.path(), folder.join(entry.file_name()))
-            .with_context(|| format!("copying {}", entry.path().display()))?;
-    }
+    copy_tree(&root.join("extension").join("web"), &folder)?;
+    report_sizes(&pkg)?;
     let zip = target.join("dist").join("chorus-extension.zip");
     write_zip(&folder, &zip)?;
     eprintln!(
@@ -69,6 +66,52 @@ pub fn build(root: &Path) -> Result<Dist> {
         zip.display()
     );
     Ok(Dist { folder, zip })
+}
+
+/// Copies `from`'s files and folders into `to`.
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)
+                .with_context(|| format!("copying {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints each WebAssembly module's size, raw and gzipped (what a user
+/// downloads from the Web Store is compressed), so the figure is measured
+/// at every build rather than guessed.
+fn report_sizes(pkg: &Path) -> Result<()> {
+    let mut total = 0;
+    for entry in fs::read_dir(pkg)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|ext| ext == "wasm") {
+            let bytes = fs::read(&path)?;
+            let gzipped = gzip_len(&bytes)?;
+            total += gzipped;
+            eprintln!(
+                "xtask: {}: {} KB raw, {} KB gzip",
+                path.file_name().unwrap_or_default().to_string_lossy(),
+                bytes.len() / 1024,
+                gzipped / 1024
+            );
+        }
+    }
+    eprintln!("xtask: WebAssembly in all: {} KB gzip", total / 1024);
+    Ok(())
+}
+
+/// The length of `bytes` gzipped at the default level.
+fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len())
 }
 
 /// Adds the WebAssembly target with rustup when it is missing.
