@@ -7,6 +7,8 @@
 //! # Layout
 //! - [`account`]: account types, organization roles and invite states.
 //! - [`api`]: request and response bodies of the relay's REST API.
+//! - [`endpoints`]: the REST operations (method, path, body, answer), declared
+//!   once for the relay and the extension.
 //! - [`error`]: the one error body every failing request answers with, and its codes.
 //! - [`limits`]: size and length limits, and the checks that apply them.
 //! - [`message`]: message kinds, their credit costs, and message states.
@@ -17,6 +19,7 @@
 
 pub mod account;
 pub mod api;
+pub mod endpoints;
 pub mod error;
 pub mod limits;
 pub mod message;

@@ -5,10 +5,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use chorus_shared::api::{MemberList, MyOrganizations, ProfileList, User};
+use chorus_shared::endpoints;
 use chorus_shared::protocol::ServerFrame;
-use chorus_shared::queue::{Credits, MessagePage, QueueSummary};
-use chorus_shared::team::{ChatPage, ContactPage, FileList, Timeline, TimelineItem};
+use chorus_shared::team::TimelineItem;
 
 use crate::channel::{SidebarRequest, WorkerEvent, SIDEBAR_PORT};
 use crate::sidebar::{view, ChatPanel, Model, Tab, Team};
@@ -142,6 +141,11 @@ impl App {
             base: model.settings.relay().unwrap_or_default(),
             token: model.settings.session.as_ref().map(|s| s.token.clone()),
         }
+    }
+
+    /// The organization the sidebar acts for; `None` for "You".
+    pub fn profile(&self) -> Option<uuid::Uuid> {
+        self.model.borrow().settings.profile
     }
 
     /// `organization_id=…` for the chosen profile ("" for "You").
@@ -287,7 +291,7 @@ impl App {
             return;
         }
         let outcome = async {
-            let user: User = self.relay().get("/me").await?;
+            let user = self.relay().call_endpoint(&endpoints::Me).await?;
             let ready = user.account_type.is_some() && user.phone.is_some();
             self.model.borrow_mut().user = Some(user);
             if ready {
@@ -305,7 +309,7 @@ impl App {
     /// Loads what the chosen profile shows: credits, chats, members, tab.
     pub async fn load_profile(self: &Rc<Self>) -> Result<(), Failure> {
         let relay = self.relay();
-        let profiles: ProfileList = relay.get("/profiles").await?;
+        let profiles = relay.call_endpoint(&endpoints::Profiles).await?;
         {
             let mut model = self.model.borrow_mut();
             let chosen = model.settings.profile;
@@ -318,23 +322,40 @@ impl App {
             }
             model.profiles = profiles.profiles;
         }
-        let query = self.profile_query();
-        let credits: Credits = relay.get(&format!("/credits?{query}")).await?;
-        let feed: MessagePage = relay
-            .get(&format!("/messages?{query}&after=0&limit=1"))
+        let organization = self.profile();
+        let credits = relay
+            .call_endpoint(&endpoints::Balance {
+                organization_id: organization,
+            })
             .await?;
-        let chats: ChatPage = relay.get(&format!("/chats?{query}&limit=30")).await?;
-        let organization = self.model.borrow().settings.profile;
+        let feed = relay
+            .call_endpoint(&endpoints::MessageFeed {
+                organization_id: organization,
+                after: 0,
+                limit: 1,
+            })
+            .await?;
+        let chats = relay
+            .call_endpoint(&endpoints::Chats {
+                organization_id: organization,
+                q: None,
+                limit: 30,
+            })
+            .await?;
         let members = match organization {
-            Some(id) => {
+            Some(org_id) => {
                 relay
-                    .get::<MemberList>(&format!("/orgs/{id}/members"))
+                    .call_endpoint(&endpoints::Members { org_id })
                     .await?
                     .members
             }
             None => Vec::new(),
         };
-        let files: FileList = relay.get(&format!("/files?{query}")).await?;
+        let files = relay
+            .call_endpoint(&endpoints::Files {
+                organization_id: organization,
+            })
+            .await?;
         {
             let mut model = self.model.borrow_mut();
             model
@@ -352,25 +373,31 @@ impl App {
     /// Loads the data of the tab shown.
     pub async fn load_tab(self: &Rc<Self>) -> Result<(), Failure> {
         let relay = self.relay();
-        let query = self.profile_query();
         let tab = self.model.borrow().tab;
         match tab {
             Tab::Files | Tab::Send => {
-                let files: FileList = relay.get(&format!("/files?{query}")).await?;
+                let files = relay
+                    .call_endpoint(&endpoints::Files {
+                        organization_id: self.profile(),
+                    })
+                    .await?;
                 self.model.borrow_mut().files = files.files;
             }
             Tab::Contacts => self.load_contacts("", "").await?,
             Tab::Team => {
-                let organizations: MyOrganizations = relay.get("/orgs").await?;
+                let organizations = relay.call_endpoint(&endpoints::MyOrgs).await?;
                 let mut teams = std::collections::HashMap::new();
                 for membership in &organizations.organizations {
                     if membership.role != chorus_shared::account::Role::Admin {
                         continue;
                     }
                     let id = membership.organization.id;
-                    let members: MemberList = relay.get(&format!("/orgs/{id}/members")).await?;
-                    let invites: chorus_shared::api::InviteList =
-                        relay.get(&format!("/orgs/{id}/invites")).await?;
+                    let members = relay
+                        .call_endpoint(&endpoints::Members { org_id: id })
+                        .await?;
+                    let invites = relay
+                        .call_endpoint(&endpoints::Invites { org_id: id })
+                        .await?;
                     teams.insert(
                         id,
                         Team {
@@ -386,17 +413,13 @@ impl App {
             Tab::Host => {
                 let hosting = self.model.borrow().settings.hosting;
                 let queue = match hosting {
-                    Some(hosting) => {
-                        let query = hosting
-                            .organization_id
-                            .map(|id| format!("organization_id={id}"))
-                            .unwrap_or_default();
-                        Some(
-                            relay
-                                .get::<QueueSummary>(&format!("/queue?{query}"))
-                                .await?,
-                        )
-                    }
+                    Some(hosting) => Some(
+                        relay
+                            .call_endpoint(&endpoints::Queue {
+                                organization_id: hosting.organization_id,
+                            })
+                            .await?,
+                    ),
                     None => None,
                 };
                 self.model.borrow_mut().queue = queue;
@@ -408,14 +431,15 @@ impl App {
 
     /// Loads the contacts matching a search and a tag.
     pub async fn load_contacts(&self, q: &str, tag: &str) -> Result<(), Failure> {
-        let mut path = format!("/contacts?{}&limit=200", self.profile_query());
-        if !q.is_empty() {
-            path.push_str(&format!("&q={}", js_sys::encode_uri_component(q)));
-        }
-        if !tag.is_empty() {
-            path.push_str(&format!("&tag={}", js_sys::encode_uri_component(tag)));
-        }
-        let page: ContactPage = self.relay().get(&path).await?;
+        let page = self
+            .relay()
+            .call_endpoint(&endpoints::Contacts {
+                organization_id: self.profile(),
+                q: (!q.is_empty()).then(|| q.to_owned()),
+                tag: (!tag.is_empty()).then(|| tag.to_owned()),
+                limit: 200,
+            })
+            .await?;
         let mut model = self.model.borrow_mut();
         model.contacts = page.contacts;
         model.contacts_total = page.total;
@@ -440,24 +464,33 @@ impl App {
             return Ok(());
         }
         let digits: String = wa_id.chars().take_while(char::is_ascii_digit).collect();
-        let query = self.profile_query();
         // Members come and go: the assignee list must offer today's.
         let organization = self.model.borrow().settings.profile;
         if let Some(id) = organization {
-            let members: MemberList = self.relay().get(&format!("/orgs/{id}/members")).await?;
+            let members = self
+                .relay()
+                .call_endpoint(&endpoints::Members { org_id: id })
+                .await?;
             self.model.borrow_mut().members = members.members;
         }
-        let page: ChatPage = self
+        let page = self
             .relay()
-            .get(&format!("/chats?{query}&q={digits}&limit=20"))
+            .call_endpoint(&endpoints::Chats {
+                organization_id: organization,
+                q: Some(digits),
+                limit: 20,
+            })
             .await?;
         let Some(chat) = page.chats.into_iter().find(|chat| chat.wa_id == wa_id) else {
             self.model.borrow_mut().panel = ChatPanel::default();
             return Ok(());
         };
-        let timeline: Timeline = self
+        let timeline = self
             .relay()
-            .get(&format!("/chats/{}/timeline?{query}", chat.id))
+            .call_endpoint(&endpoints::ChatTimeline {
+                organization_id: organization,
+                chat_id: chat.id,
+            })
             .await?;
         let mut items = timeline.items;
         items.sort_by_key(|item| match item {

@@ -2,6 +2,7 @@
 //! sentence for people: the relay's own message, or what to check when the
 //! relay cannot be reached at all.
 
+use chorus_shared::endpoints::Endpoint;
 use chorus_shared::error::{ErrorBody, ErrorCode};
 use js_sys::{Promise, Uint8Array};
 use serde::de::DeserializeOwned;
@@ -55,6 +56,15 @@ impl std::fmt::Display for Failure {
 }
 
 impl Relay {
+    /// Calls a declared operation and decodes its answer.
+    pub async fn call_endpoint<E: Endpoint>(&self, endpoint: &E) -> Result<E::Reply, Failure> {
+        let path = endpoint.path();
+        match endpoint.body() {
+            None => self.call(E::METHOD.as_str(), &path, None, None).await,
+            Some(body) => self.send(E::METHOD.as_str(), &path, body).await,
+        }
+    }
+
     /// `GET /api/v1{path}`.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
         self.call("GET", path, None, None).await

@@ -131,3 +131,30 @@ async fn health_and_readiness_answer() {
         relay.stop().await;
     }
 }
+
+/// The operations the extension calls, as `shared` declares them, are the
+/// relay's own: a renamed path or method fails here, not in a user's click.
+#[test]
+fn the_shared_endpoints_are_routes_of_the_relay() {
+    let document = chorus_relay::documented();
+    for (method, template) in chorus_shared::endpoints::ALL {
+        let path = format!("/api/v1{template}");
+        let item = document
+            .paths
+            .paths
+            .get(&path)
+            .unwrap_or_else(|| panic!("{path} is not a route of the relay"));
+        let operation = match method {
+            chorus_shared::endpoints::Method::Get => &item.get,
+            chorus_shared::endpoints::Method::Post => &item.post,
+            chorus_shared::endpoints::Method::Put => &item.put,
+            chorus_shared::endpoints::Method::Patch => &item.patch,
+            chorus_shared::endpoints::Method::Delete => &item.delete,
+        };
+        assert!(
+            operation.is_some(),
+            "{} {path} is not routed",
+            method.as_str()
+        );
+    }
+}
