@@ -5,16 +5,15 @@ use std::rc::Rc;
 
 use chorus_shared::account::AccountType;
 use chorus_shared::api::{
-    AcceptInvite, ChooseAccountType, CreateInvite, Credentials, Invite, NewOrganization, Session,
-    SetPhone,
+    AcceptInvite, ChooseAccountType, CreateInvite, Credentials, NewOrganization, Session, SetPhone,
 };
+use chorus_shared::endpoints;
 use chorus_shared::limits::ATTACHMENT_MAX_BYTES;
 use chorus_shared::queue::{FileView, MessageView, SendMessage};
 use chorus_shared::team::{
-    AddedAsComment, AssignChat, ChatStatus, ChatView, CommentView, NewContact, UpdateChat,
-    WriteComment,
+    AddedAsComment, AssignChat, BulkContacts, ChatStatus, ChatView, CommentView, NewContact,
+    UpdateChat, WriteComment,
 };
-use serde_json::json;
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};
@@ -57,14 +56,14 @@ pub async fn click(app: &Rc<App>, action: &str, arg: &str) -> Outcome {
                 email: value_of("email").trim().to_owned(),
                 password: value_of("password"),
             };
-            let session: Session = app
+            let session = app
                 .relay()
-                .send("POST", "/auth/signup", &credentials)
+                .call_endpoint(&endpoints::SignUp(credentials))
                 .await?;
             remember_session(app, session).await;
         }
         "sign-out" => {
-            let _ = app.relay().act("POST", "/auth/signout").await;
+            let _ = app.relay().call_endpoint(&endpoints::SignOut).await;
             forget_session(app).await;
         }
         "tab" => {
@@ -90,22 +89,17 @@ pub async fn click(app: &Rc<App>, action: &str, arg: &str) -> Outcome {
                 return Err(problem("Select the contacts to delete first."));
             }
             let organization_id = app.model.borrow().settings.profile;
-            let result: serde_json::Value = app
+            let result = app
                 .relay()
-                .send(
-                    "POST",
-                    "/contacts/bulk-delete",
-                    &json!({ "organization_id": organization_id, "ids": ids }),
-                )
+                .call_endpoint(&endpoints::DeleteContacts(BulkContacts {
+                    organization_id,
+                    ids,
+                    add_tags: Vec::new(),
+                    remove_tags: Vec::new(),
+                }))
                 .await?;
             app.model.borrow_mut().selected.clear();
-            app.model.borrow_mut().notice = Some(format!(
-                "Deleted {} contacts.",
-                result
-                    .get("affected")
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(ids.len() as u64)
-            ));
+            app.model.borrow_mut().notice = Some(format!("Deleted {} contacts.", result.affected));
             app.load_contacts(&value_of("contacts-q"), &value_of("contacts-tag"))
                 .await?;
         }
@@ -114,9 +108,12 @@ pub async fn click(app: &Rc<App>, action: &str, arg: &str) -> Outcome {
             app.set_value("send-file", arg);
         }
         "delete-file" => {
-            let query = app.profile_query();
+            let file_id = Uuid::parse_str(arg).map_err(|_| problem("No such file."))?;
             app.relay()
-                .act("DELETE", &format!("/files/{arg}?{query}"))
+                .call_endpoint(&endpoints::DeleteFile {
+                    organization_id: app.profile(),
+                    file_id,
+                })
                 .await?;
             app.model
                 .borrow_mut()
@@ -152,17 +149,24 @@ pub async fn click(app: &Rc<App>, action: &str, arg: &str) -> Outcome {
             } else {
                 None
             };
-            let _: serde_json::Value = app
-                .relay()
-                .send(
-                    "POST",
-                    &format!("/invites/{arg}/{verb}"),
-                    &AcceptInvite {
-                        confirm: true,
-                        code,
-                    },
-                )
-                .await?;
+            let invite_id = Uuid::parse_str(arg).map_err(|_| problem("No such invite."))?;
+            let relay = app.relay();
+            match code {
+                Some(code) => relay
+                    .call_endpoint(&endpoints::AcceptInvitation {
+                        invite_id,
+                        answer: AcceptInvite {
+                            confirm: true,
+                            code: Some(code),
+                        },
+                    })
+                    .await
+                    .map(drop)?,
+                None => relay
+                    .call_endpoint(&endpoints::DeclineInvitation { invite_id })
+                    .await
+                    .map(drop)?,
+            }
             app.model.borrow_mut().notice = Some(if verb == "accept" {
                 "You joined the organization: switch to it above.".into()
             } else {
@@ -185,24 +189,19 @@ pub async fn submit(app: &Rc<App>, form: &str, fields: &HashMap<String, String>)
                 email: field(fields, "email").to_owned(),
                 password: fields.get("password").cloned().unwrap_or_default(),
             };
-            let session: Session = app
+            let session = app
                 .relay()
-                .send("POST", "/auth/signin", &credentials)
+                .call_endpoint(&endpoints::SignIn(credentials))
                 .await?;
             remember_session(app, session).await;
         }
         "set-up" => {
             let country = Some(field(fields, "country").to_owned()).filter(|c| !c.is_empty());
-            let _: serde_json::Value = app
-                .relay()
-                .send(
-                    "PUT",
-                    "/me/phone",
-                    &SetPhone {
-                        phone: field(fields, "phone").to_owned(),
-                        country,
-                    },
-                )
+            app.relay()
+                .call_endpoint(&endpoints::RegisterPhone(SetPhone {
+                    phone: field(fields, "phone").to_owned(),
+                    country,
+                }))
                 .await?;
             let account_type =
                 AccountType::parse(field(fields, "account-type")).unwrap_or(AccountType::Agent);
@@ -219,16 +218,11 @@ pub async fn submit(app: &Rc<App>, form: &str, fields: &HashMap<String, String>)
                         name: field(fields, "org-name").to_owned(),
                         default_country: field(fields, "org-country").to_owned(),
                     });
-                let _: serde_json::Value = app
-                    .relay()
-                    .send(
-                        "PUT",
-                        "/me/account-type",
-                        &ChooseAccountType {
-                            account_type,
-                            organization,
-                        },
-                    )
+                app.relay()
+                    .call_endpoint(&endpoints::SetAccountType(ChooseAccountType {
+                        account_type,
+                        organization,
+                    }))
                     .await?;
             }
             app.load_account().await;
@@ -348,7 +342,9 @@ pub async fn submit(app: &Rc<App>, form: &str, fields: &HashMap<String, String>)
                 tags,
                 attributes: Default::default(),
             };
-            let _: serde_json::Value = app.relay().send("POST", "/contacts", &contact).await?;
+            app.relay()
+                .call_endpoint(&endpoints::CreateContact(contact))
+                .await?;
             for id in ["contact-phone", "contact-name", "contact-tags"] {
                 app.set_value(id, "");
             }
@@ -356,15 +352,16 @@ pub async fn submit(app: &Rc<App>, form: &str, fields: &HashMap<String, String>)
         }
         "invite" => {
             let organization = field(fields, "org");
-            let invite: Invite = app
+            let org_id =
+                Uuid::parse_str(organization).map_err(|_| problem("No such organization."))?;
+            let invite = app
                 .relay()
-                .send(
-                    "POST",
-                    &format!("/orgs/{organization}/invites"),
-                    &CreateInvite {
+                .call_endpoint(&endpoints::SendInvitation {
+                    org_id,
+                    invite: CreateInvite {
                         email: field(fields, "invite-email").to_owned(),
                     },
-                )
+                })
                 .await?;
             // The relay sends no email: the code is how the invited person
             // proves the invite reached them, and it is shown only now.

@@ -87,13 +87,6 @@ impl Relay {
         .await
     }
 
-    /// A request whose answer has no body worth reading (204, or ignored).
-    pub async fn act(&self, method: &str, path: &str) -> Result<(), Failure> {
-        self.call::<serde_json::Value>(method, path, None, None)
-            .await
-            .map(|_| ())
-    }
-
     /// Uploads raw bytes (a file from an `<input type=file>`).
     pub async fn upload<T: DeserializeOwned>(
         &self,
