@@ -16,7 +16,8 @@ use crate::api::{
 };
 use crate::queue::{Credits, FileView, MessagePage, QueueSummary};
 use crate::team::{
-    BulkContacts, BulkResult, ChatPage, ContactPage, ContactView, FileList, NewContact, Timeline,
+    AssignChat, BulkContacts, BulkResult, ChatPage, ChatView, CommentView, ContactPage,
+    ContactView, FileList, NewContact, Timeline, UpdateChat, WriteComment,
 };
 
 /// An HTTP method the API uses.
@@ -90,6 +91,9 @@ pub const ALL: &[(Method, &str)] = &[
     (CreateContact::METHOD, CreateContact::TEMPLATE),
     (DeleteContacts::METHOD, DeleteContacts::TEMPLATE),
     (DeleteFile::METHOD, DeleteFile::TEMPLATE),
+    (AddComment::METHOD, AddComment::TEMPLATE),
+    (AssignTo::METHOD, AssignTo::TEMPLATE),
+    (ChangeChat::METHOD, ChangeChat::TEMPLATE),
 ];
 
 /// A query string built from pairs, leaving out those without a value.
@@ -492,6 +496,52 @@ impl Endpoint for DeleteFile {
         )
     }
 }
+
+/// Declares an operation on one chat of a profile, with a JSON body.
+macro_rules! on_chat {
+    ($(#[$doc:meta])* $name:ident, $method:ident, $template:literal, $suffix:literal, $body:ty, $reply:ty) => {
+        $(#[$doc])*
+        pub struct $name {
+            /// The organization profile; `None` for "You".
+            pub organization_id: Option<Uuid>,
+            /// The chat.
+            pub chat_id: Uuid,
+            /// What to send.
+            pub body: $body,
+        }
+
+        impl Endpoint for $name {
+            const METHOD: Method = Method::$method;
+            const TEMPLATE: &'static str = $template;
+            type Body = $body;
+            type Reply = $reply;
+            fn path(&self) -> String {
+                format!(
+                    "/chats/{}{}{}",
+                    self.chat_id,
+                    $suffix,
+                    query(&[profile(self.organization_id)])
+                )
+            }
+            fn body(&self) -> Option<&Self::Body> {
+                Some(&self.body)
+            }
+        }
+    };
+}
+
+on_chat!(
+    /// `POST /chats/{chat_id}/comments`: an internal note.
+    AddComment, Post, "/chats/{chat_id}/comments", "/comments", WriteComment, CommentView
+);
+on_chat!(
+    /// `PUT /chats/{chat_id}/assignee`.
+    AssignTo, Put, "/chats/{chat_id}/assignee", "/assignee", AssignChat, ChatView
+);
+on_chat!(
+    /// `PATCH /chats/{chat_id}`: status or name.
+    ChangeChat, Patch, "/chats/{chat_id}", "", UpdateChat, ChatView
+);
 
 #[cfg(test)]
 mod tests {

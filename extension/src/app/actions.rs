@@ -11,8 +11,8 @@ use chorus_shared::endpoints;
 use chorus_shared::limits::ATTACHMENT_MAX_BYTES;
 use chorus_shared::queue::{FileView, MessageView, SendMessage};
 use chorus_shared::team::{
-    AddedAsComment, AssignChat, BulkContacts, ChatStatus, ChatView, CommentView, NewContact,
-    UpdateChat, WriteComment,
+    AddedAsComment, AssignChat, BulkContacts, ChatStatus, CommentView, NewContact, UpdateChat,
+    WriteComment,
 };
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
@@ -284,16 +284,15 @@ pub async fn submit(app: &Rc<App>, form: &str, fields: &HashMap<String, String>)
                     "This chat has no Chorus history yet: send a message first.",
                 ));
             };
-            let query = app.profile_query();
-            let comment: CommentView = app
+            let comment = app
                 .relay()
-                .send(
-                    "POST",
-                    &format!("/chats/{chat_id}/comments?{query}"),
-                    &WriteComment {
+                .call_endpoint(&endpoints::AddComment {
+                    organization_id: app.profile(),
+                    chat_id,
+                    body: WriteComment {
                         body: field(fields, "comment-text").to_owned(),
                     },
-                )
+                })
                 .await?;
             add_to_timeline(&mut app.model.borrow_mut(), comment);
             app.set_value("comment-text", "");
@@ -401,20 +400,16 @@ pub async fn change(
             app.load_profile().await?;
         }
         "assign" => {
-            let (chat_id, query) = (
-                app.model.borrow().panel.chat.as_ref().map(|c| c.id),
-                app.profile_query(),
-            );
+            let chat_id = app.model.borrow().panel.chat.as_ref().map(|c| c.id);
             if let Some(chat_id) = chat_id {
-                let _: serde_json::Value = app
-                    .relay()
-                    .send(
-                        "PUT",
-                        &format!("/chats/{chat_id}/assignee?{query}"),
-                        &AssignChat {
+                app.relay()
+                    .call_endpoint(&endpoints::AssignTo {
+                        organization_id: app.profile(),
+                        chat_id,
+                        body: AssignChat {
                             assignee_id: value.parse::<Uuid>().ok(),
                         },
-                    )
+                    })
                     .await?;
                 app.load_panel().await?;
             }
@@ -474,10 +469,13 @@ async fn update_chat(app: &Rc<App>, change: UpdateChat) -> Outcome {
             "This chat has no Chorus history yet: send a message first.",
         ));
     };
-    let query = app.profile_query();
-    let chat: ChatView = app
+    let chat = app
         .relay()
-        .send("PATCH", &format!("/chats/{chat_id}?{query}"), &change)
+        .call_endpoint(&endpoints::ChangeChat {
+            organization_id: app.profile(),
+            chat_id,
+            body: change,
+        })
         .await?;
     app.model.borrow_mut().chat_changed(&chat);
     app.load_panel().await
