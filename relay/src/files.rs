@@ -97,7 +97,7 @@ async fn upload(
     if bytes.len() > ATTACHMENT_MAX_BYTES {
         return Err(too_large());
     }
-    storage::admit_upload(&state, &state.uploads, account, bytes.len()).await?;
+    storage::admit_upload(&state, account, bytes.len()).await?;
     let detected = filetype::detect(&bytes).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

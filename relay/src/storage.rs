@@ -12,7 +12,6 @@ use chorus_shared::error::ErrorCode;
 use chrono::Utc;
 
 use crate::error::ApiError;
-use crate::rate_limit::RateLimiter;
 use crate::store::{AccountRef, StoreError};
 use crate::AppState;
 
@@ -23,10 +22,10 @@ const PURGE_BATCH: i64 = 200;
 /// rate does not allow, saying what to do.
 pub async fn admit_upload(
     state: &AppState,
-    uploads: &RateLimiter,
     account: AccountRef,
     size: usize,
 ) -> Result<(), ApiError> {
+    let uploads = &state.uploads;
     let key = account.id().to_string();
     if let Err(wait) = uploads.check(&key) {
         return Err(ApiError::rate_limited(wait.as_secs().max(1)));

@@ -482,3 +482,25 @@ pub async fn send_text(
         )
         .await
 }
+
+/// Uploads bytes as a file named `name` of an organization; returns status
+/// and body.
+pub async fn upload_named(
+    relay: &TestRelay,
+    token: &str,
+    org: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (u16, Value) {
+    let response = relay
+        .http
+        .post(relay.url("/api/v1/files"))
+        .query(&[("organization_id", org), ("name", name)])
+        .bearer_auth(token)
+        .body(bytes)
+        .send()
+        .await
+        .expect("upload");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON answer"))
+}

@@ -223,6 +223,15 @@ async fn deleting_the_organization_ends_every_members_access(backend: Backend) {
         .expect("request")
         .status();
     assert_eq!(status, 403, "an agent cannot delete it");
+    let (other_admin, _) = relay.organization_admin("admin@other.test", "Other").await;
+    let status = request(&other_admin, "acme.test")
+        .await
+        .expect("request")
+        .status();
+    assert_eq!(
+        status, 404,
+        "another tenant's admin sees no such organization"
+    );
     let status = request(&team.admin, "another name")
         .await
         .expect("request")

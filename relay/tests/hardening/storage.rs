@@ -9,7 +9,7 @@ use chorus_relay::Settings;
 use serde_json::json;
 
 use super::team;
-use crate::common::{error_code, Backend, TestRelay};
+use crate::common::{error_code, upload_named as upload, Backend, TestRelay};
 use crate::on_every_backend;
 
 on_every_backend!(
@@ -25,26 +25,6 @@ fn pdf(n: usize, size: usize) -> Vec<u8> {
     bytes.resize(size.saturating_sub(6), b' ');
     bytes.extend_from_slice(b"\n%%EOF");
     bytes
-}
-
-async fn upload(
-    relay: &TestRelay,
-    token: &str,
-    org: &str,
-    name: &str,
-    bytes: Vec<u8>,
-) -> (u16, serde_json::Value) {
-    let response = relay
-        .http
-        .post(relay.url("/api/v1/files"))
-        .query(&[("organization_id", org), ("name", name)])
-        .bearer_auth(token)
-        .body(bytes)
-        .send()
-        .await
-        .expect("upload");
-    let status = response.status().as_u16();
-    (status, response.json().await.expect("JSON answer"))
 }
 
 async fn the_library_has_a_quota_and_an_upload_rate(backend: Backend) {

@@ -48,14 +48,5 @@ pub(crate) async fn upload(
     org: &str,
     bytes: Vec<u8>,
 ) -> (u16, serde_json::Value) {
-    let response = relay
-        .http
-        .post(relay.url(&format!("/api/v1/files?organization_id={org}&name=x")))
-        .bearer_auth(token)
-        .body(bytes)
-        .send()
-        .await
-        .expect("upload");
-    let status = response.status().as_u16();
-    (status, response.json().await.expect("JSON answer"))
+    common::upload_named(relay, token, org, "x", bytes).await
 }
