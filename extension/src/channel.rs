@@ -105,6 +105,12 @@ pub enum WorkerEvent {
         /// The chat, or `None` when no chat is open.
         chat: Option<OpenChat>,
     },
+    /// This sidebar's WhatsApp Web tab cannot be driven (its bridge refused
+    /// the driver, say after an update), or can again (`None`).
+    TabProblem {
+        /// What is wrong, in words.
+        problem: Option<String>,
+    },
     /// How hosting is going in this browser.
     Host {
         /// The status.
@@ -127,6 +133,9 @@ pub struct HostStatus {
     pub last_send: Option<String>,
     /// Whether a message is being sent right now.
     pub busy: bool,
+    /// Where that send has got to ("opening the chat").
+    #[serde(default)]
+    pub step: Option<String>,
 }
 
 #[cfg(test)]

@@ -8,25 +8,32 @@
 //! see `docs/architecture.md`.
 //!
 //! # Layout
+//! Plain Rust, built and unit-tested natively as well:
 //! - [`driver`]: all knowledge of WhatsApp Web's page (selectors with
-//!   fallbacks, message rows and ticks, the layout self-check, watching the
-//!   open conversation).
+//!   fallbacks, rows and ticks, the layout self-check, the watch of the open
+//!   conversation), the typed bridge protocol, and a whole send as phases
+//!   over an abstract page.
 //! - [`pacing`]: how a host spaces the sends it performs.
-//! - [`channel`]: settings and messages shared by the worker and sidebars.
-//! - [`sidebar`]: the sidebar's views (plain functions of its state).
-//! - `web` (WebAssembly only): `chrome.*`, timers, the relay's HTTP API.
-//! - `worker` (WebAssembly only): the service worker and hosting.
-//! - `app` (WebAssembly only): the sidebar and options pages at run time.
+//! - [`channel`]: settings, and the messages between worker and sidebars.
+//! - [`ui`]: the sidebar's state and views.
+//!
+//! WebAssembly only (browser glue):
+//! - `browser`: `chrome.*` ports and storage, timers, the typed relay client.
+//! - `worker`: the service worker: relay links, tabs, hosting.
+//! - `pages`: the sidebar and options pages at run time.
+//!
+//! Beside this crate, `extension/web/` holds what the browser loads as is:
+//! the JavaScript loaders, the page bridge, HTML, CSS and icons.
 
 pub mod channel;
 pub mod driver;
 pub mod pacing;
-pub mod sidebar;
+pub mod ui;
 
 #[cfg(target_arch = "wasm32")]
-mod app;
+mod browser;
 #[cfg(target_arch = "wasm32")]
-mod web;
+mod pages;
 #[cfg(target_arch = "wasm32")]
 mod worker;
 

@@ -6,6 +6,8 @@
   'use strict';
   if (globalThis.__chorusBridge) return;
   globalThis.__chorusBridge = true;
+  // The protocol version: `BRIDGE_PROTOCOL` in extension/src/driver/bridge.rs.
+  const PROTOCOL = 1;
 
   const nonce = crypto.randomUUID();
   const frame = document.createElement('iframe');
@@ -105,14 +107,6 @@
       element.click();
       return true;
     },
-    click_text: ({ selectors, text }) => {
-      const element = allOf(selectors).find((candidate) => textOf(candidate).includes(text));
-      if (!element) return false;
-      for (const type of ['mousedown', 'mouseup', 'click']) {
-        element.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true }));
-      }
-      return true;
-    },
     paste: ({ selectors, text }) => {
       const [element] = first(selectors);
       if (!element) return false;
@@ -160,6 +154,11 @@
     }
     port.onMessage.addListener(async (request) => {
       try {
+        if (request.version !== PROTOCOL) {
+          throw new Error('this tab runs Chorus page bridge version ' + PROTOCOL + ' but the extension speaks version ' +
+            request.version + '; reload the WhatsApp Web tab');
+        }
+        if (!Object.hasOwn(ops, request.op)) throw new Error('unknown operation: ' + request.op);
         const ok = await ops[request.op](request.args || {});
         post({ reply: request.id, ok: ok ?? null });
       } catch (error) {

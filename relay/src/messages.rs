@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chorus_shared::error::ErrorBody;
-use chorus_shared::queue::{MessagePage, MessageView, QueueSummary, SendMessage};
+use chorus_shared::queue::{MessagePage, MessageView, QueueSummary, SendAnswer, SendMessage};
 use chorus_shared::team::AddedAsComment;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -67,17 +67,13 @@ async fn send(
     ApiJson(body): ApiJson<SendMessage>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let (sent, created) = messaging::send(&state, &current.user, body).await?;
-    Ok(match sent {
-        messaging::Sent::Message(message) => {
-            let status = if created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
+    let answer = messaging::send(&state, &current.user, body).await?;
+    let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::OK);
+    Ok(match answer {
+        SendAnswer::Queued(message) | SendAnswer::AlreadyQueued(message) => {
             (status, Json(message)).into_response()
         }
-        messaging::Sent::Comment(added) => (StatusCode::ACCEPTED, Json(added)).into_response(),
+        SendAnswer::KeptAsComment(added) => (status, Json(added)).into_response(),
     })
 }
 

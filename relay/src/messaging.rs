@@ -9,7 +9,7 @@ use chorus_shared::api::User;
 use chorus_shared::error::ErrorCode;
 use chorus_shared::message::{MessageKind, MessageStatus};
 use chorus_shared::protocol::{DeliveryReport, IncomingMessage, ServerFrame};
-use chorus_shared::queue::{MessageView, SendMessage};
+use chorus_shared::queue::{MessageView, SendAnswer, SendMessage};
 use chorus_shared::team::{AddedAsComment, CommentView};
 use chorus_shared::{limits, text};
 use chrono::Utc;
@@ -46,23 +46,14 @@ pub fn present(state: &AppState, account: AccountRef, mut message: MessageView) 
     message
 }
 
-/// What a send became.
-#[derive(Debug, Clone)]
-pub enum Sent {
-    /// Queued for the host.
-    Message(MessageView),
-    /// Kept as a comment: the chat is assigned to someone else.
-    Comment(AddedAsComment),
-}
-
 /// Queues a message for the caller, or keeps it as a comment when its chat
-/// is assigned to another member. Returns what it became and whether this
-/// call created it (false when the idempotency key was used before).
+/// is assigned to another member. The answer says which, and whether an
+/// earlier call with the same idempotency key made it.
 pub async fn send(
     state: &AppState,
     user: &User,
     request: SendMessage,
-) -> Result<(Sent, bool), ApiError> {
+) -> Result<SendAnswer, ApiError> {
     let (account, _) = account_for(state, user, request.organization_id).await?;
     let key = request.idempotency_key.trim().to_owned();
     if key.is_empty() || key.chars().count() > limits::IDEMPOTENCY_KEY_MAX_CHARS {
@@ -176,9 +167,8 @@ pub async fn send(
             if created {
                 publish_comment(state, account, comment.clone());
             }
-            return Ok((
-                Sent::Comment(added_as_comment(state, comment).await),
-                created,
+            return Ok(SendAnswer::KeptAsComment(
+                added_as_comment(state, comment).await,
             ));
         }
     };
@@ -193,7 +183,12 @@ pub async fn send(
         publish_message(state, account, message.clone());
         publish_credits(state, account).await;
     }
-    Ok((Sent::Message(present(state, account, message)), created))
+    let message = present(state, account, message);
+    Ok(if created {
+        SendAnswer::Queued(message)
+    } else {
+        SendAnswer::AlreadyQueued(message)
+    })
 }
 
 /// The reply to a send that became a comment, naming the assignee.

@@ -19,6 +19,7 @@ use chorus_shared::error::{ErrorCode, ErrorDetail};
 use chorus_shared::protocol::{
     Ack, ClientFrame, ClientRole, Outcome, Request, ServerFrame, PROTOCOL_VERSION,
 };
+use chorus_shared::queue::SendAnswer;
 use futures_util::stream::SplitStream;
 use futures_util::{SinkExt, StreamExt};
 use utoipa_axum::router::OpenApiRouter;
@@ -470,10 +471,12 @@ async fn handle(state: &AppState, peer: &Peer, request: Request) -> Result<Ack, 
         )),
         Request::Ping => Ok(Ack::Pong),
         Request::Send { message } => {
-            let (sent, _) = messaging::send(state, &peer.user, message).await?;
-            Ok(match sent {
-                messaging::Sent::Message(message) => Ack::Message { message },
-                messaging::Sent::Comment(added) => Ack::Comment { added },
+            let answer = messaging::send(state, &peer.user, message).await?;
+            Ok(match answer {
+                SendAnswer::Queued(message) | SendAnswer::AlreadyQueued(message) => {
+                    Ack::Message { message }
+                }
+                SendAnswer::KeptAsComment(added) => Ack::Comment { added },
             })
         }
         Request::Cancel { message_id } => {

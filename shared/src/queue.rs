@@ -41,6 +41,38 @@ pub struct SendMessage {
     pub idempotency_key: String,
 }
 
+/// What `POST /messages` did, told apart by the response's status.
+#[derive(Debug, Clone)]
+pub enum SendAnswer {
+    /// 201: queued now.
+    Queued(MessageView),
+    /// 200: the idempotency key was used before; the message it made.
+    AlreadyQueued(MessageView),
+    /// 202: the chat is assigned to someone else; kept as a comment.
+    KeptAsComment(crate::team::AddedAsComment),
+}
+
+impl SendAnswer {
+    /// The HTTP status the relay answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            SendAnswer::Queued(_) => 201,
+            SendAnswer::AlreadyQueued(_) => 200,
+            SendAnswer::KeptAsComment(_) => 202,
+        }
+    }
+}
+
+impl crate::endpoints::Answer for SendAnswer {
+    fn read(status: u16, body: &str) -> Result<Self, serde_json::Error> {
+        Ok(match status {
+            202 => SendAnswer::KeptAsComment(serde_json::from_str(body)?),
+            200 => SendAnswer::AlreadyQueued(serde_json::from_str(body)?),
+            _ => SendAnswer::Queued(serde_json::from_str(body)?),
+        })
+    }
+}
+
 /// A message as members see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

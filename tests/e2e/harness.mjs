@@ -92,7 +92,8 @@ export async function grant(relay, target, amount) {
 export { startFixture };
 
 /** A Chromium profile with the extension loaded; reopen with the same dir. */
-export async function openBrowser(fixture, name, userDataDir = mkdtempSync(join(tmpdir(), `chorus-e2e-${name}-`))) {
+export async function openBrowser(fixture, name, userDataDir = mkdtempSync(join(tmpdir(), `chorus-e2e-${name}-`)),
+  extension = EXTENSION) {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -101,7 +102,7 @@ export async function openBrowser(fixture, name, userDataDir = mkdtempSync(join(
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--disable-extensions-except=${EXTENSION}`, `--load-extension=${EXTENSION}`,
+      `--disable-extensions-except=${extension}`, `--load-extension=${extension}`,
       `--host-resolver-rules=MAP web.whatsapp.com 127.0.0.1:${fixture.port}`,
       '--ignore-certificate-errors',
     ],

@@ -1,14 +1,15 @@
 // The sidebar in the page and the driver's care, under each page policy:
 // layout, re-renders, collapse, isolation of styles, warnings, invalid
-// numbers, a person typing, oversized files, and a restarted service worker.
+// numbers, a person typing, oversized files, a restarted service worker, and
+// a page bridge of another protocol version.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  PASSWORD, WAIT, api, grant, keepEvidence, openBrowser, openWhatsApp, setRelay, signIn, signUp,
+  EXTENSION, PASSWORD, WAIT, api, grant, keepEvidence, openBrowser, openWhatsApp, setRelay, signIn, signUp,
   startFixture, startRelay, tab,
 } from './harness.mjs';
 
@@ -220,3 +221,33 @@ for (const csp of ['strict', 'permissive']) {
     });
   });
 }
+
+describe('a WhatsApp Web tab whose page bridge speaks another protocol version', () => {
+  let fixture; let browser;
+  after(async () => {
+    await browser?.context.close();
+    fixture?.close();
+  });
+
+  it('is refused, and the sidebar says to reload the tab', async (t) => {
+    // An extension whose bridge is one version behind its Rust code, as a tab
+    // left open across an update would be.
+    const outdated = mkdtempSync(join(tmpdir(), 'chorus-outdated-'));
+    cpSync(EXTENSION, outdated, { recursive: true });
+    const bridge = join(outdated, 'bridge.js');
+    const source = readFileSync(bridge, 'utf8');
+    assert.match(source, /const PROTOCOL = \d+;/);
+    writeFileSync(bridge, source.replace(/const PROTOCOL = \d+;/, 'const PROTOCOL = 0;'));
+    fixture = await startFixture();
+    browser = await openBrowser(fixture, 'outdated-bridge', undefined, outdated);
+    try {
+      const { sidebar } = await openWhatsApp(browser, 'strict');
+      await sidebar.locator('#tab-problem', { hasText: 'reload the WhatsApp Web tab' }).waitFor({ timeout: WAIT });
+      assert.equal(await sidebar.locator('#tab-problem').getAttribute('role'), 'alert');
+    } catch (error) {
+      const where = await keepEvidence(`outdated-bridge-${t.name}`, [browser]);
+      error.message += `\n(screenshots and console in ${where})`;
+      throw error;
+    }
+  });
+});

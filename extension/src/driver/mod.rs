@@ -7,6 +7,13 @@
 //! WhatsApp-specific selector and decision in Rust, and testable natively.
 //!
 //! # Layout
+//! - [`bridge`]: the typed, versioned protocol spoken with the page bridge.
+//! - [`page`]: the page as the driver's decisions see it (a trait the
+//!   worker implements over the bridge, and native tests over a simulated
+//!   WhatsApp Web).
+//! - [`send`]: one send, start to finish, phase by phase.
+//! - [`receipts`]: what a host remembers of its sends (pressed ids, its own
+//!   rows and their ticks).
 //! - [`selectors`]: each element the driver uses, found through an ordered
 //!   list of selectors (newest layout first, older variants as fallbacks).
 //! - [`rows`]: message rows: their `data-id` (direction, chat, message id),
@@ -16,7 +23,13 @@
 //! - [`watch`]: what the bridge watches in the open conversation, and what
 //!   its snapshots mean (open chat, arrivals, ticks).
 
+pub mod bridge;
+#[cfg(test)]
+mod fake_page;
 pub mod layout;
+pub mod page;
+pub mod receipts;
 pub mod rows;
 pub mod selectors;
+pub mod send;
 pub mod watch;

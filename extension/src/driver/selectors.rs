@@ -141,6 +141,17 @@ impl Element {
         }
     }
 
+    /// For elements found by their icon, the button around the icon, which
+    /// is what takes the click.
+    pub fn clickable_ancestor(self) -> Option<&'static str> {
+        match self {
+            Element::SendButton | Element::MediaSendButton | Element::AttachButton => {
+                Some(CLICKABLE)
+            }
+            _ => None,
+        }
+    }
+
     /// How the self-check names it to the user.
     pub fn describe(self) -> &'static str {
         match self {
@@ -189,6 +200,9 @@ pub const MEDIA_PROBES: [(MessageKind, &[&str]); 3] = [
         &["img[src^=\"blob:\"]", "[data-testid=\"image-thumb\"]"],
     ),
 ];
+
+/// What counts as a button when an icon inside one is found.
+const CLICKABLE: &str = "button,[role=\"button\"]";
 
 /// The attribute that names an icon (ticks, send button, attach button).
 pub const ICON_ATTRIBUTE: &str = "data-icon";

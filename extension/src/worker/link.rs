@@ -16,8 +16,8 @@ use futures_channel::oneshot;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, WebSocket};
 
-use crate::web::relay::Relay;
-use crate::web::{random, sleep};
+use crate::browser::relay::Relay;
+use crate::browser::{random, sleep};
 
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF_MS: u32 = 30_000;
@@ -256,7 +256,7 @@ impl Link {
 
     fn receive(&self, text: &str) {
         let Ok(frame) = serde_json::from_str::<ServerFrame>(text) else {
-            crate::web::log(&format!(
+            crate::browser::log(&format!(
                 "Chorus: ignored a frame it does not know: {text:.200}"
             ));
             return;

@@ -10,33 +10,35 @@
 //! # Layout
 //! - this file: ports, settings, and the host loop.
 //! - [`link`]: one relay WebSocket with hello, keep-alive and reconnection.
-//! - [`page`]: requests to a tab's bridge and what its snapshots mean.
+//! - [`tab`]: one WhatsApp Web tab, through its bridge.
 //! - [`host`]: performing one dispatched send and reporting it.
 
 mod host;
 mod link;
-mod page;
+mod tab;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use chorus_shared::api::Organization;
+use chorus_shared::endpoints;
 use chorus_shared::protocol::{ClientRole, Request, ServerFrame};
 use wasm_bindgen::prelude::*;
 
+use crate::browser::relay::Relay;
+use crate::browser::{load_settings, log, sleep, Port, Shared};
 use crate::channel::{
     HostStatus, Settings, SidebarRequest, WorkerEvent, BRIDGE_PORT, SIDEBAR_PORT,
 };
 use crate::driver::layout::{PageState, HOSTING_NEEDS};
+use crate::driver::page::Page as _;
+use crate::driver::send::Phase;
 use crate::driver::watch::{OpenChat, RowEvent};
 use crate::pacing::Pacing;
-use crate::web::relay::Relay;
-use crate::web::{load_settings, log, sleep, Port, Shared};
 
 use host::Host;
 use link::Link;
-use page::{FromPage, Page, COLLAPSED_WIDTH, SIDEBAR_WIDTH};
+use tab::{FromTab, Tab, COLLAPSED_WIDTH, SIDEBAR_WIDTH};
 
 /// The worker, as the JavaScript loader holds it.
 #[wasm_bindgen]
@@ -64,8 +66,10 @@ pub fn start_worker() -> WorkerHandle {
 struct Worker {
     settings: Settings,
     sidebars: HashMap<String, Port>,
-    pages: HashMap<String, Rc<Page>>,
+    tabs: HashMap<String, Rc<Tab>>,
     open_chats: HashMap<String, Option<OpenChat>>,
+    /// Why a tab could not be set up (an outdated bridge), by tab.
+    tab_problems: HashMap<String, String>,
     live: Option<Link>,
     connection: (bool, Option<String>),
     host: Option<Shared<Host>>,
@@ -88,15 +92,15 @@ impl Worker {
         })
     }
 
-    fn any_page(&self) -> Option<Rc<Page>> {
-        self.pages.values().next().cloned()
+    fn any_tab(&self) -> Option<Rc<Tab>> {
+        self.tabs.values().next().cloned()
     }
 }
 
 fn accept(worker: &Shared<Worker>, port: Port) {
     let name = port.port_name();
     if let Some(nonce) = name.strip_prefix(BRIDGE_PORT) {
-        accept_page(worker, nonce.to_owned(), port);
+        accept_tab(worker, nonce.to_owned(), port);
     } else if let Some(nonce) = name.strip_prefix(SIDEBAR_PORT) {
         accept_sidebar(worker, nonce.to_owned(), port);
     } else {
@@ -104,18 +108,15 @@ fn accept(worker: &Shared<Worker>, port: Port) {
     }
 }
 
-fn accept_page(worker: &Shared<Worker>, nonce: String, port: Port) {
-    let page = Rc::new(Page::new(port.clone()));
-    worker
-        .borrow_mut()
-        .pages
-        .insert(nonce.clone(), page.clone());
+fn accept_tab(worker: &Shared<Worker>, nonce: String, port: Port) {
+    let tab = Rc::new(Tab::new(port.clone()));
+    worker.borrow_mut().tabs.insert(nonce.clone(), tab.clone());
     {
         let worker = worker.clone();
-        let page = page.clone();
+        let tab = tab.clone();
         let nonce = nonce.clone();
         port.on_each_message(move |text| {
-            if let FromPage::Changed { events, open_chat } = page.receive(&text) {
+            if let FromTab::Changed { events, open_chat } = tab.receive(&text) {
                 page_changed(&worker, &nonce, events, open_chat);
             }
         });
@@ -125,17 +126,33 @@ fn accept_page(worker: &Shared<Worker>, nonce: String, port: Port) {
         let nonce = nonce.clone();
         port.on_close(move || {
             let mut state = worker.borrow_mut();
-            state.pages.remove(&nonce);
+            state.tabs.remove(&nonce);
             state.open_chats.remove(&nonce);
+            state.tab_problems.remove(&nonce);
         });
     }
+    let worker = worker.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err(problem) = page.set_up(SIDEBAR_WIDTH).await {
+        let problem = tab.set_up(SIDEBAR_WIDTH).await.err().map(|problem| {
             log(&format!(
                 "Chorus: could not set up the WhatsApp Web tab: {problem}"
             ));
-        }
+            format!("Chorus cannot work in this WhatsApp Web tab: {problem}")
+        });
+        tab_problem(&worker, &nonce, problem);
     });
+}
+
+/// Remembers what is wrong with a tab and tells its sidebar.
+fn tab_problem(worker: &Shared<Worker>, nonce: &str, problem: Option<String>) {
+    let mut state = worker.borrow_mut();
+    match &problem {
+        Some(problem) => state.tab_problems.insert(nonce.to_owned(), problem.clone()),
+        None => state.tab_problems.remove(nonce),
+    };
+    if let Some(sidebar) = state.sidebars.get(nonce) {
+        sidebar.send(&WorkerEvent::TabProblem { problem });
+    }
 }
 
 fn page_changed(
@@ -197,6 +214,11 @@ fn accept_sidebar(worker: &Shared<Worker>, nonce: String, port: Port) {
         });
         let chat = state.open_chats.get(&nonce).cloned().flatten();
         port.send(&WorkerEvent::OpenChat { chat });
+        if let Some(problem) = state.tab_problems.get(&nonce) {
+            port.send(&WorkerEvent::TabProblem {
+                problem: Some(problem.clone()),
+            });
+        }
     }
     {
         let worker = worker.clone();
@@ -220,23 +242,28 @@ fn sidebar_asked(worker: &Shared<Worker>, nonce: &str, request: SidebarRequest) 
             wasm_bindgen_futures::spawn_local(reload(worker.clone()));
         }
         SidebarRequest::Collapse { collapsed } => {
-            let page = worker.borrow().pages.get(nonce).cloned();
-            if let Some(page) = page {
+            let tab = worker.borrow().tabs.get(nonce).cloned();
+            if let Some(tab) = tab {
                 let width = if collapsed {
                     COLLAPSED_WIDTH
                 } else {
                     SIDEBAR_WIDTH
                 };
+                let worker = worker.clone();
+                let nonce = nonce.to_owned();
                 wasm_bindgen_futures::spawn_local(async move {
-                    let _ = page.set_up(width).await;
+                    let problem = tab.set_up(width).await.err().map(|problem| {
+                        format!("Chorus cannot work in this WhatsApp Web tab: {problem}")
+                    });
+                    tab_problem(&worker, &nonce, problem);
                 });
             }
         }
         SidebarRequest::OpenChat { phone } => {
-            let page = worker.borrow().pages.get(nonce).cloned();
-            if let Some(page) = page {
+            let tab = worker.borrow().tabs.get(nonce).cloned();
+            if let Some(tab) = tab {
                 wasm_bindgen_futures::spawn_local(async move {
-                    let _ = page
+                    let _ = tab
                         .follow_link(&crate::driver::selectors::open_chat_link(&phone))
                         .await;
                 });
@@ -296,7 +323,10 @@ async fn reload(worker: Shared<Worker>) {
     worker.borrow_mut().live = Some(live);
     if let Some(hosting) = settings.hosting {
         let pacing = match hosting.organization_id {
-            Some(id) => match relay.get::<Organization>(&format!("/orgs/{id}")).await {
+            Some(org_id) => match relay
+                .call_endpoint(&endpoints::OrganizationDetails { org_id })
+                .await
+            {
                 Ok(organization) => Pacing::from(organization.pacing),
                 Err(_) => Pacing::default(),
             },
@@ -359,17 +389,17 @@ async fn host_loop(worker: Shared<Worker>, host: Shared<Host>, generation: u64) 
         if worker.borrow().generation != generation {
             return;
         }
-        let page = worker.borrow().any_page();
+        let tab = worker.borrow().any_tab();
         let next = host.borrow().next();
-        let problem = match (&page, next) {
+        let problem = match (&tab, next) {
             (None, _) => {
                 Some("Open WhatsApp Web in this browser: the number is hosted from its tab.".into())
             }
-            (Some(page), None) => {
-                // Idle: check now and then that the page can still send.
-                if crate::web::now_ms() - since_check > 3_000 {
-                    since_check = crate::web::now_ms();
-                    match page.check(&HOSTING_NEEDS).await {
+            (Some(tab), None) => {
+                // Idle: check now and then that the tab can still send.
+                if crate::browser::now_ms() - since_check > 3_000 {
+                    since_check = crate::browser::now_ms();
+                    match tab.check(&HOSTING_NEEDS).await {
                         Ok(PageState::Ready) => None,
                         Ok(state) => state.problem(),
                         Err(error) => Some(error),
@@ -378,18 +408,19 @@ async fn host_loop(worker: Shared<Worker>, host: Shared<Host>, generation: u64) 
                     worker.borrow().host_status.problem.clone()
                 }
             }
-            (Some(page), Some(dispatch)) => {
+            (Some(tab), Some(dispatch)) => {
                 let wait = host.borrow().wait_ms(&dispatch);
                 if wait > 0 {
-                    set_status(&worker, &host, None, false);
+                    set_status(&worker, &host, None, None);
                     sleep(wait.min(1_000)).await;
                     continue;
                 }
-                set_status(&worker, &host, None, true);
-                if !host::perform(&host, page, dispatch).await {
+                set_status(&worker, &host, None, Some(Phase::CheckingPage));
+                let on_phase = |phase| set_status(&worker, &host, None, Some(phase));
+                if !host::perform(&host, tab, dispatch, on_phase).await {
                     sleep(2_000).await;
                 }
-                set_status(&worker, &host, None, false);
+                set_status(&worker, &host, None, None);
                 continue;
             }
         };
@@ -399,12 +430,20 @@ async fn host_loop(worker: Shared<Worker>, host: Shared<Host>, generation: u64) 
         } else {
             worker.borrow().host_status.problem.clone()
         };
-        set_status(&worker, &host, problem, false);
+        set_status(&worker, &host, problem, None);
         sleep(500).await;
     }
 }
 
-fn set_status(worker: &Shared<Worker>, host: &Shared<Host>, problem: Option<String>, busy: bool) {
+/// Tells sidebars how hosting is going; `sending` is the phase of the send
+/// in progress, if any.
+fn set_status(
+    worker: &Shared<Worker>,
+    host: &Shared<Host>,
+    problem: Option<String>,
+    sending: Option<Phase>,
+) {
+    let busy = sending.is_some();
     let mut state = worker.borrow_mut();
     let host = host.borrow();
     let status = HostStatus {
@@ -414,6 +453,7 @@ fn set_status(worker: &Shared<Worker>, host: &Shared<Host>, problem: Option<Stri
         sent_here: host.sent_count,
         last_send: host.last_send.clone(),
         busy,
+        step: sending.map(|phase| phase.describe().to_owned()),
     };
     if status != state.host_status {
         state.host_status = status.clone();

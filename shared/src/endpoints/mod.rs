@@ -1,8 +1,9 @@
 //! The relay's REST operations, declared once: method, path, body and
-//! answer. The sidebar calls the relay through these (sending a message,
-//! uploading and the worker's reads are still to move), and a relay test
-//! checks each against the OpenAPI document the routes produce, so a renamed
-//! path or field breaks a build or a test rather than a user's click.
+//! answer. The extension calls the relay through these (uploads and
+//! attachment downloads, which carry bytes, have their own calls), and a
+//! relay test checks each against the OpenAPI document the routes produce,
+//! so a renamed path or field breaks a build or a test rather than a user's
+//! click.
 //!
 //! Paths are relative to `/api/v1`; [`Endpoint::TEMPLATE`] is written as the
 //! OpenAPI document writes it.
@@ -53,13 +54,26 @@ pub trait Endpoint {
     const TEMPLATE: &'static str;
     /// The JSON body (`()` for none).
     type Body: Serialize;
-    /// The answer's body.
-    type Reply: DeserializeOwned;
+    /// The answer.
+    type Reply: Answer;
     /// The path with its parameters and query string filled in.
     fn path(&self) -> String;
     /// The body to send, if the operation takes one.
     fn body(&self) -> Option<&Self::Body> {
         None
+    }
+}
+
+/// How an answer is read from a successful response: most are one JSON
+/// type whatever the status; some mean different things by status.
+pub trait Answer: Sized {
+    /// Reads the answer from its status (2xx) and body (`null` when empty).
+    fn read(status: u16, body: &str) -> Result<Self, serde_json::Error>;
+}
+
+impl<T: DeserializeOwned> Answer for T {
+    fn read(_status: u16, body: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(body)
     }
 }
 
@@ -91,6 +105,9 @@ pub const ALL: &[(Method, &str)] = &[
     (AddComment::METHOD, AddComment::TEMPLATE),
     (AssignTo::METHOD, AssignTo::TEMPLATE),
     (ChangeChat::METHOD, ChangeChat::TEMPLATE),
+    (QueueMessage::METHOD, QueueMessage::TEMPLATE),
+    (UploadFile::METHOD, UploadFile::TEMPLATE),
+    (OrganizationDetails::METHOD, OrganizationDetails::TEMPLATE),
 ];
 
 /// A query string built from pairs, leaving out those without a value.
@@ -180,5 +197,39 @@ mod tests {
                 .collect();
             assert_eq!(path.split('/').count(), shape.len(), "{path} vs {template}");
         }
+    }
+
+    #[test]
+    fn a_send_is_read_by_its_status_not_by_trying_shapes() {
+        use crate::queue::SendAnswer;
+        use crate::team::{AddedAsComment, CommentKind, CommentView};
+        let id = Uuid::nil();
+        let added = AddedAsComment {
+            detail: "Added as a comment".into(),
+            assignee_id: id,
+            comment: CommentView {
+                id,
+                chat_id: id,
+                author_id: None,
+                kind: CommentKind::Redirected,
+                body: "hi".into(),
+                assignee_id: None,
+                created_at: chrono::DateTime::UNIX_EPOCH,
+                edited_at: None,
+                deleted_at: None,
+                seq: 1,
+            },
+        };
+        let body = serde_json::to_string(&added).unwrap();
+        let answer = <SendAnswer as Answer>::read(202, &body);
+        assert!(
+            matches!(&answer, Ok(SendAnswer::KeptAsComment(added)) if added.detail == "Added as a comment"),
+            "{answer:?}"
+        );
+        assert!(
+            <SendAnswer as Answer>::read(201, &body).is_err(),
+            "a 201 must carry a message"
+        );
+        assert!(<crate::api::User as Answer>::read(200, "{").is_err());
     }
 }

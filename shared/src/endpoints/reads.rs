@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::{profile, query, Endpoint, Method};
-use crate::api::{InviteList, MemberList, MyOrganizations, ProfileList, User};
+use crate::api::{InviteList, MemberList, MyOrganizations, Organization, ProfileList, User};
 use crate::queue::{Credits, MessagePage, QueueSummary};
 use crate::team::{ChatPage, ContactPage, FileList, Timeline};
 
@@ -205,5 +205,21 @@ impl Endpoint for Invites {
     type Reply = InviteList;
     fn path(&self) -> String {
         format!("/orgs/{}/invites", self.org_id)
+    }
+}
+
+/// `GET /orgs/{org_id}`: an organization, with its pacing (members).
+pub struct OrganizationDetails {
+    /// The organization.
+    pub org_id: Uuid,
+}
+
+impl Endpoint for OrganizationDetails {
+    const METHOD: Method = Method::Get;
+    const TEMPLATE: &'static str = "/orgs/{org_id}";
+    type Body = ();
+    type Reply = Organization;
+    fn path(&self) -> String {
+        format!("/orgs/{}", self.org_id)
     }
 }

@@ -8,7 +8,7 @@ use crate::api::{
     AcceptInvite, AccountSetup, ChooseAccountType, CreateInvite, Credentials, Invite, Session,
     SetPhone, User,
 };
-use crate::queue::FileView;
+use crate::queue::{FileView, SendAnswer, SendMessage};
 use crate::team::{
     AssignChat, BulkContacts, BulkResult, ChatView, CommentView, ContactView, NewContact,
     UpdateChat, WriteComment,
@@ -58,6 +58,12 @@ with_body!(
 with_body!(
     /// `POST /contacts/bulk-delete` (admins, in an organization).
     DeleteContacts, Post, "/contacts/bulk-delete", BulkContacts, BulkResult
+);
+
+with_body!(
+    /// `POST /messages`: queues a message (or keeps it as a comment when the
+    /// chat is someone else's); the answer depends on the status.
+    QueueMessage, Post, "/messages", SendMessage, SendAnswer
 );
 
 /// `POST /orgs/{org_id}/invites` (admins): the answer carries the code once.
@@ -185,3 +191,29 @@ on_chat!(
     /// `PATCH /chats/{chat_id}`: status or name.
     ChangeChat, Patch, "/chats/{chat_id}", "", UpdateChat, ChatView
 );
+
+/// `POST /files`: uploads a file; its bytes are the body (so the client
+/// sends them itself, not as JSON).
+pub struct UploadFile {
+    /// The organization profile; `None` for "You".
+    pub organization_id: Option<Uuid>,
+    /// The name the recipient will see.
+    pub name: String,
+}
+
+impl Endpoint for UploadFile {
+    const METHOD: Method = Method::Post;
+    const TEMPLATE: &'static str = "/files";
+    type Body = ();
+    type Reply = FileView;
+    fn path(&self) -> String {
+        format!(
+            "{}{}",
+            Self::TEMPLATE,
+            query(&[
+                profile(self.organization_id),
+                ("name", Some(self.name.clone()))
+            ])
+        )
+    }
+}

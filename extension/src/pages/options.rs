@@ -2,10 +2,10 @@
 
 use std::rc::Rc;
 
+use crate::browser::relay::Relay;
+use crate::browser::{load_settings, save_settings, Port};
 use crate::channel::SidebarRequest;
-use crate::sidebar::html::{escape, form, input};
-use crate::web::relay::Relay;
-use crate::web::{load_settings, save_settings, Port};
+use crate::ui::html::{escape, form, input};
 
 use super::{listen, redraw, UiEvent};
 

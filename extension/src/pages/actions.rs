@@ -9,19 +9,18 @@ use chorus_shared::api::{
 };
 use chorus_shared::endpoints;
 use chorus_shared::limits::ATTACHMENT_MAX_BYTES;
-use chorus_shared::queue::{FileView, MessageView, SendMessage};
+use chorus_shared::queue::{SendAnswer, SendMessage};
 use chorus_shared::team::{
-    AddedAsComment, AssignChat, BulkContacts, ChatStatus, CommentView, NewContact, UpdateChat,
-    WriteComment,
+    AssignChat, BulkContacts, ChatStatus, CommentView, NewContact, UpdateChat, WriteComment,
 };
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};
 
+use crate::browser::relay::Failure;
+use crate::browser::{open_options, random_id, save_settings};
 use crate::channel::{Hosting, SidebarRequest, StoredSession};
-use crate::sidebar::{Model, Tab};
-use crate::web::relay::Failure;
-use crate::web::{open_options, random_id, save_settings};
+use crate::ui::{Model, Tab};
 
 use super::sidebar::App;
 
@@ -501,15 +500,19 @@ async fn queue(
         kind: None,
         idempotency_key: random_id(),
     };
-    let answer: serde_json::Value = app.relay().send("POST", "/messages", &message).await?;
-    if let Ok(added) = serde_json::from_value::<AddedAsComment>(answer.clone()) {
-        let mut model = app.model.borrow_mut();
-        model.notice = Some(added.detail.clone());
-        add_to_timeline(&mut model, added.comment);
-        return Ok(());
-    }
-    let message: MessageView = serde_json::from_value(answer)
-        .map_err(|_| problem("The relay's answer to the send was not understood."))?;
+    let message = match app
+        .relay()
+        .call_endpoint(&endpoints::QueueMessage(message))
+        .await?
+    {
+        SendAnswer::KeptAsComment(added) => {
+            let mut model = app.model.borrow_mut();
+            model.notice = Some(added.detail.clone());
+            add_to_timeline(&mut model, added.comment);
+            return Ok(());
+        }
+        SendAnswer::Queued(message) | SendAnswer::AlreadyQueued(message) => message,
+    };
     let mut model = app.model.borrow_mut();
     model.sent.retain(|m| m.id != message.id);
     model.sent.insert(0, message);
@@ -552,12 +555,11 @@ async fn upload(app: &Rc<App>, element: &Element) -> Outcome {
             ATTACHMENT_MAX_BYTES / 1_048_576
         )));
     }
-    let query = app.profile_query();
-    let path = format!(
-        "/files?{query}&name={}",
-        js_sys::encode_uri_component(&file.name())
-    );
-    let uploaded: FileView = app.relay().upload(&path, &file).await?;
+    let upload = endpoints::UploadFile {
+        organization_id: app.profile(),
+        name: file.name(),
+    };
+    let uploaded = app.relay().upload(&upload, &file).await?;
     let mut model = app.model.borrow_mut();
     model.notice = Some(format!("Uploaded {}.", uploaded.name));
     model.files.retain(|f| f.id != uploaded.id);

@@ -9,10 +9,10 @@ use chorus_shared::endpoints;
 use chorus_shared::protocol::ServerFrame;
 use chorus_shared::team::TimelineItem;
 
+use crate::browser::relay::{Failure, Relay};
+use crate::browser::{load_settings, sleep, Port};
 use crate::channel::{SidebarRequest, WorkerEvent, SIDEBAR_PORT};
-use crate::sidebar::{view, ChatPanel, Model, Tab, Team};
-use crate::web::relay::{Failure, Relay};
-use crate::web::{load_settings, sleep, Port};
+use crate::ui::{view, ChatPanel, Model, Tab, Team};
 
 use super::{listen, redraw, UiEvent};
 
@@ -148,16 +148,6 @@ impl App {
         self.model.borrow().settings.profile
     }
 
-    /// `organization_id=…` for the chosen profile ("" for "You").
-    pub fn profile_query(&self) -> String {
-        self.model
-            .borrow()
-            .settings
-            .profile
-            .map(|id| format!("organization_id={id}"))
-            .unwrap_or_default()
-    }
-
     /// Shows a failure; an expired session signs the user out.
     pub async fn fail(&self, failure: Failure) {
         if failure.signed_out() {
@@ -196,6 +186,7 @@ impl App {
                 });
             }
             WorkerEvent::Host { status } => self.model.borrow_mut().host = status,
+            WorkerEvent::TabProblem { problem } => self.model.borrow_mut().tab_problem = problem,
         }
         self.render();
     }

@@ -1,6 +1,6 @@
 //! The sidebar's state and views. Views are plain functions from the state
 //! to HTML text (every value escaped), so they are tested natively; the
-//! WebAssembly side (`app`) fills the state from the relay and the worker
+//! WebAssembly side (`pages`) fills the state from the relay and the worker
 //! and routes clicks and form submissions back by their `data-action`.
 //!
 //! # Layout
@@ -134,6 +134,8 @@ pub struct Model {
     pub teams: HashMap<Uuid, Team>,
     /// The last error, in words.
     pub error: Option<String>,
+    /// Why this tab's page cannot be driven, if it cannot.
+    pub tab_problem: Option<String>,
     /// The last confirmation ("Invite sent").
     pub notice: Option<String>,
 }

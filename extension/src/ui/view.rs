@@ -19,6 +19,13 @@ pub fn page(model: &Model) -> String {
         );
     }
     let mut out = String::from("<h1>Chorus</h1>");
+    if let Some(problem) = &model.tab_problem {
+        let _ = write!(
+            out,
+            "<div class=\"error\" id=\"tab-problem\" role=\"alert\">{}</div>",
+            escape(problem)
+        );
+    }
     if let Some(error) = &model.error {
         let _ = write!(
             out,
@@ -560,8 +567,10 @@ fn host_tab(model: &Model) -> String {
         "<label><input id=\"capture\" type=\"checkbox\" data-change=\"capture\" {capture}>Capture incoming messages</label>"
     );
     if status.hosting.is_some() {
+        let sending;
         let state = if status.busy {
-            "sending…"
+            sending = format!("sending… {}", status.step.as_deref().unwrap_or_default());
+            sending.trim_end()
         } else if status.connected {
             "hosting"
         } else {

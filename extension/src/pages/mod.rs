@@ -1,6 +1,6 @@
 //! The extension pages at run time: the sidebar (a frame in WhatsApp Web)
 //! and the options page. Both draw with plain functions of their state
-//! ([`crate::sidebar::view`]) and route events by `data-action`,
+//! ([`crate::ui::view`]) and route events by `data-action`,
 //! `data-form` and `data-change` attributes from one listener each, so no
 //! callback is created per element.
 //!

@@ -2,11 +2,9 @@
 //! sentence for people: the relay's own message, or what to check when the
 //! relay cannot be reached at all.
 
-use chorus_shared::endpoints::Endpoint;
+use chorus_shared::endpoints::{Answer, Endpoint};
 use chorus_shared::error::{ErrorBody, ErrorCode};
 use js_sys::{Promise, Uint8Array};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
@@ -56,50 +54,41 @@ impl std::fmt::Display for Failure {
 }
 
 impl Relay {
-    /// Calls a declared operation and decodes its answer.
+    /// Calls a declared operation and reads its answer by status.
     pub async fn call_endpoint<E: Endpoint>(&self, endpoint: &E) -> Result<E::Reply, Failure> {
-        let path = endpoint.path();
-        match endpoint.body() {
-            None => self.call(E::METHOD.as_str(), &path, None, None).await,
-            Some(body) => self.send(E::METHOD.as_str(), &path, body).await,
-        }
+        let body = match endpoint.body() {
+            None => None,
+            Some(body) => Some(
+                serde_json::to_string(body).map_err(|error| Failure::local(error.to_string()))?,
+            ),
+        };
+        let response = self
+            .fetch(
+                E::METHOD.as_str(),
+                &endpoint.path(),
+                body.map(|text| JsValue::from_str(&text)),
+                Some("application/json").filter(|_| endpoint.body().is_some()),
+            )
+            .await?;
+        read_answer::<E>(response).await
     }
 
-    /// `GET /api/v1{path}`.
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
-        self.call("GET", path, None, None).await
-    }
-
-    /// A JSON request (`POST`, `PUT`, `PATCH`, `DELETE`) with a JSON answer.
-    pub async fn send<B: Serialize, T: DeserializeOwned>(
+    /// Uploads a file's bytes (from an `<input type=file>`) through a declared
+    /// operation whose body is raw bytes.
+    pub async fn upload<E: Endpoint>(
         &self,
-        method: &str,
-        path: &str,
-        body: &B,
-    ) -> Result<T, Failure> {
-        let text = serde_json::to_string(body).map_err(|e| Failure::local(e.to_string()))?;
-        self.call(
-            method,
-            path,
-            Some(JsValue::from_str(&text)),
-            Some("application/json"),
-        )
-        .await
-    }
-
-    /// Uploads raw bytes (a file from an `<input type=file>`).
-    pub async fn upload<T: DeserializeOwned>(
-        &self,
-        path: &str,
+        endpoint: &E,
         file: &web_sys::Blob,
-    ) -> Result<T, Failure> {
-        self.call(
-            "POST",
-            path,
-            Some(file.clone().into()),
-            Some("application/octet-stream"),
-        )
-        .await
+    ) -> Result<E::Reply, Failure> {
+        let response = self
+            .fetch(
+                E::METHOD.as_str(),
+                &endpoint.path(),
+                Some(file.clone().into()),
+                Some("application/octet-stream"),
+            )
+            .await?;
+        read_answer::<E>(response).await
     }
 
     /// Downloads bytes (an attachment for the host to send).
@@ -128,29 +117,6 @@ impl Relay {
             self.base.clone()
         };
         format!("{base}/api/v1/ws")
-    }
-
-    async fn call<T: DeserializeOwned>(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<JsValue>,
-        content_type: Option<&str>,
-    ) -> Result<T, Failure> {
-        let response = self.fetch(method, path, body, content_type).await?;
-        if response.status() == 204 {
-            return serde_json::from_str("null").map_err(|e| Failure::local(e.to_string()));
-        }
-        let text = JsFuture::from(response.text().map_err(unreachable)?)
-            .await
-            .map_err(unreachable)?
-            .as_string()
-            .unwrap_or_default();
-        serde_json::from_str(&text).map_err(|error| {
-            Failure::local(format!(
-                "The relay answered in a way this version of Chorus does not understand ({error})."
-            ))
-        })
     }
 
     async fn fetch(
@@ -218,6 +184,22 @@ impl Relay {
             Err(_) => Failure::local(format!("The relay answered {status}.")),
         })
     }
+}
+
+/// Reads a successful response as `E`'s answer.
+async fn read_answer<E: Endpoint>(response: Response) -> Result<E::Reply, Failure> {
+    let status = response.status();
+    let text = JsFuture::from(response.text().map_err(unreachable)?)
+        .await
+        .map_err(unreachable)?
+        .as_string()
+        .filter(|text| !text.is_empty())
+        .unwrap_or_else(|| "null".to_owned());
+    <E::Reply as Answer>::read(status, &text).map_err(|error| {
+        Failure::local(format!(
+            "The relay answered in a way this version of Chorus does not understand ({error})."
+        ))
+    })
 }
 
 fn unreachable(_: JsValue) -> Failure {
