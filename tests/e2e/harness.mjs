@@ -158,7 +158,7 @@ export async function signUp(sidebar, { email, phone, type, organization }) {
 }
 
 export async function tab(sidebar, name) {
-  await sidebar.locator(`button[data-action="tab"][data-arg="${name}"]`).click();
+  await sidebar.getByRole('tab', { name, exact: true }).click();
 }
 
 /** Saves screenshots and console logs of `browsers` under target/e2e-artifacts. */

@@ -60,7 +60,7 @@ for (const csp of ['strict', 'permissive']) {
         await tab(sidebar, 'Files');
         await sidebar.locator('#upload').setInputFiles(pdfFile());
         await sidebar.locator('#files li', { hasText: 'price-list.pdf' }).waitFor({ timeout: WAIT });
-        await sidebar.locator('#files li button[data-action="use-file"]').click();
+        await sidebar.locator('#files li').getByRole('button', { name: /^Send / }).click();
         await sidebar.locator('#send-phone').fill('+44 7400 000101');
         await sidebar.locator('#send-text').fill('Prices attached');
         await sidebar.locator('form[data-form="send"] button[type=submit]').click();

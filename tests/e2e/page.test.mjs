@@ -64,10 +64,10 @@ for (const csp of ['strict', 'permissive']) {
       assert.ok(await appWidth(page) <= 1280 - 350, 'narrowed again after the re-render');
       await sidebar.locator('#credits').waitFor({ timeout: WAIT });
 
-      await sidebar.locator('button[data-action="collapse"]').click();
+      await sidebar.getByRole('button', { name: 'Collapse the sidebar' }).click();
       await page.waitForFunction(() => document.querySelector('iframe[data-chorus="sidebar"]').getBoundingClientRect().width < 50);
       assert.ok(await appWidth(page) >= 1280 - 50, 'the page takes the room back');
-      await sidebar.locator('button[data-action="expand"]').click();
+      await sidebar.getByRole('button', { name: 'Expand the sidebar' }).click();
       await page.waitForFunction(() => document.querySelector('iframe[data-chorus="sidebar"]').getBoundingClientRect().width > 300);
       assert.ok(await frameWidth(page) > 300);
     });

@@ -1,6 +1,7 @@
-//! What the sidebar's buttons, forms and switches do.
+//! What the sidebar's buttons, forms and switches do. Each is an
+//! [`Action`], a typed value built by the component that was used, so a
+//! missing case is a compile error rather than a click that does nothing.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use chorus_shared::account::AccountType;
@@ -14,8 +15,6 @@ use chorus_shared::team::{
     AssignChat, BulkContacts, ChatStatus, CommentView, NewContact, UpdateChat, WriteComment,
 };
 use uuid::Uuid;
-use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlInputElement};
 
 use crate::browser::relay::Failure;
 use crate::browser::{open_options, random_id, save_settings};
@@ -33,218 +32,158 @@ fn problem(message: impl Into<String>) -> Failure {
     }
 }
 
-fn field<'a>(fields: &'a HashMap<String, String>, name: &str) -> &'a str {
-    fields.get(name).map(|v| v.trim()).unwrap_or_default()
+/// What the user asked for.
+pub enum Action {
+    /// Open the options page.
+    OpenOptions,
+    /// Create an account.
+    SignUp(Credentials),
+    /// Sign in.
+    SignIn(Credentials),
+    /// Sign out here.
+    SignOut,
+    /// First use: the user's number and how they use Chorus.
+    SetUp {
+        /// Their WhatsApp number.
+        phone: String,
+        /// The country for a number without `+`.
+        country: String,
+        /// Agent or organization.
+        account_type: AccountType,
+        /// The organization's name and default country (organizations).
+        organization: (String, String),
+    },
+    /// Show a tab.
+    ShowTab(Tab),
+    /// Fold the sidebar to a strip, or unfold it.
+    Collapse(bool),
+    /// Switch profile ("You" is `None`).
+    ChooseProfile(Option<Uuid>),
+    /// Send a message to a number.
+    Send {
+        /// The number.
+        phone: String,
+        /// The text or caption.
+        text: String,
+        /// A file from the library.
+        file: Option<Uuid>,
+    },
+    /// Send into the chat open in WhatsApp Web.
+    SendInChat(String),
+    /// Rename the open chat.
+    RenameChat(String),
+    /// Resolve or reopen the open chat.
+    SetChatStatus(ChatStatus),
+    /// Assign the open chat (`None`: unassign).
+    Assign(Option<Uuid>),
+    /// Comment on the open chat for the team.
+    Comment(String),
+    /// Filter contacts by search text and tag.
+    FilterContacts(String, String),
+    /// Tick or untick a contact.
+    Select(Uuid, bool),
+    /// Tick every contact shown.
+    SelectAll,
+    /// Send to the ticked contacts.
+    SendToSelected {
+        /// The text or caption.
+        text: String,
+        /// A file from the library.
+        file: Option<Uuid>,
+    },
+    /// Delete the ticked contacts.
+    DeleteSelected,
+    /// Add a contact.
+    AddContact {
+        /// Their number.
+        phone: String,
+        /// Their name.
+        name: String,
+        /// Comma-separated tags.
+        tags: String,
+    },
+    /// Upload a file to the library.
+    Upload(web_sys::File),
+    /// Use a library file in the Send tab.
+    UseFile(Uuid),
+    /// Delete a library file.
+    DeleteFile(Uuid),
+    /// Invite someone to an organization.
+    Invite {
+        /// The organization.
+        org_id: Uuid,
+        /// Their email.
+        email: String,
+    },
+    /// Accept an invite with its code.
+    AcceptInvite(Uuid, String),
+    /// Decline an invite.
+    DeclineInvite(Uuid),
+    /// Host a number in this browser (`None`: stop).
+    Host(Option<Hosting>),
+    /// Capture incoming messages while hosting.
+    Capture(bool),
 }
 
-fn value_of(id: &str) -> String {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-        .and_then(|e| js_sys::Reflect::get(&e, &"value".into()).ok())
-        .and_then(|v| v.as_string())
-        .unwrap_or_default()
-}
-
-/// A `data-action` button.
-pub async fn click(app: &Rc<App>, action: &str, arg: &str) -> Outcome {
+/// Does what `action` asks.
+pub async fn perform(app: &Rc<App>, action: Action) -> Outcome {
     match action {
-        "options" => open_options(),
-        "sign-up" => {
-            let credentials = Credentials {
-                email: value_of("email").trim().to_owned(),
-                password: value_of("password"),
-            };
+        Action::OpenOptions => open_options(),
+        Action::SignUp(credentials) => {
             let session = app
                 .relay()
                 .call_endpoint(&endpoints::SignUp(credentials))
                 .await?;
             remember_session(app, session).await;
         }
-        "sign-out" => {
-            let _ = app.relay().call_endpoint(&endpoints::SignOut).await;
-            forget_session(app).await;
-        }
-        "tab" => {
-            if let Some(tab) = Tab::parse(arg) {
-                app.model.borrow_mut().tab = tab;
-                app.render();
-                app.load_tab().await?;
-            }
-        }
-        "collapse" | "expand" => {
-            let collapsed = action == "collapse";
-            app.model.borrow_mut().collapsed = collapsed;
-            app.tell_worker(&SidebarRequest::Collapse { collapsed });
-        }
-        "select-all" => {
-            let mut model = app.model.borrow_mut();
-            let all: Vec<Uuid> = model.contacts.iter().map(|c| c.id).collect();
-            model.selected.extend(all);
-        }
-        "bulk-delete" => {
-            let ids: Vec<Uuid> = app.model.borrow().selected.iter().copied().collect();
-            if ids.is_empty() {
-                return Err(problem("Select the contacts to delete first."));
-            }
-            let organization_id = app.model.borrow().settings.profile;
-            let result = app
-                .relay()
-                .call_endpoint(&endpoints::DeleteContacts(BulkContacts {
-                    organization_id,
-                    ids,
-                    add_tags: Vec::new(),
-                    remove_tags: Vec::new(),
-                }))
-                .await?;
-            app.model.borrow_mut().selected.clear();
-            app.model.borrow_mut().notice = Some(format!("Deleted {} contacts.", result.affected));
-            app.load_contacts(&value_of("contacts-q"), &value_of("contacts-tag"))
-                .await?;
-        }
-        "use-file" => {
-            app.model.borrow_mut().tab = Tab::Send;
-            app.set_value("send-file", arg);
-        }
-        "delete-file" => {
-            let file_id = Uuid::parse_str(arg).map_err(|_| problem("No such file."))?;
-            app.relay()
-                .call_endpoint(&endpoints::DeleteFile {
-                    organization_id: app.profile(),
-                    file_id,
-                })
-                .await?;
-            app.model
-                .borrow_mut()
-                .files
-                .retain(|file| file.id.to_string() != arg);
-        }
-        "chat-status" => {
-            let status = match arg {
-                "resolved" => ChatStatus::Resolved,
-                _ => ChatStatus::Open,
-            };
-            update_chat(
-                app,
-                UpdateChat {
-                    status: Some(status),
-                    name: None,
-                },
-            )
-            .await?;
-        }
-        "accept-invite" | "decline-invite" => {
-            let verb = if action == "accept-invite" {
-                "accept"
-            } else {
-                "decline"
-            };
-            let code = if verb == "accept" {
-                // Checked here too, so a typo is said before any request.
-                let typed = value_of(&format!("invite-code-{arg}"));
-                Some(chorus_shared::limits::format_invite_code(
-                    &chorus_shared::limits::normalise_invite_code(&typed).map_err(problem)?,
-                ))
-            } else {
-                None
-            };
-            let invite_id = Uuid::parse_str(arg).map_err(|_| problem("No such invite."))?;
-            let relay = app.relay();
-            match code {
-                Some(code) => relay
-                    .call_endpoint(&endpoints::AcceptInvitation {
-                        invite_id,
-                        answer: AcceptInvite {
-                            confirm: true,
-                            code: Some(code),
-                        },
-                    })
-                    .await
-                    .map(drop)?,
-                None => relay
-                    .call_endpoint(&endpoints::DeclineInvitation { invite_id })
-                    .await
-                    .map(drop)?,
-            }
-            app.model.borrow_mut().notice = Some(if verb == "accept" {
-                "You joined the organization: switch to it above.".into()
-            } else {
-                "Invite declined.".into()
-            });
-            // The live connection must now listen to the new organization too.
-            app.tell_worker(&SidebarRequest::SettingsChanged);
-            app.load_profile().await?;
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-/// A `data-form` submission.
-pub async fn submit(app: &Rc<App>, form: &str, fields: &HashMap<String, String>) -> Outcome {
-    match form {
-        "sign-in" => {
-            let credentials = Credentials {
-                email: field(fields, "email").to_owned(),
-                password: fields.get("password").cloned().unwrap_or_default(),
-            };
+        Action::SignIn(credentials) => {
             let session = app
                 .relay()
                 .call_endpoint(&endpoints::SignIn(credentials))
                 .await?;
             remember_session(app, session).await;
         }
-        "set-up" => {
-            let country = Some(field(fields, "country").to_owned()).filter(|c| !c.is_empty());
-            app.relay()
-                .call_endpoint(&endpoints::RegisterPhone(SetPhone {
-                    phone: field(fields, "phone").to_owned(),
-                    country,
-                }))
-                .await?;
-            let account_type =
-                AccountType::parse(field(fields, "account-type")).unwrap_or(AccountType::Agent);
-            let already = app
-                .model
-                .borrow()
-                .user
-                .as_ref()
-                .and_then(|u| u.account_type)
-                .is_some();
-            if !already {
-                let organization =
-                    (account_type == AccountType::Organization).then(|| NewOrganization {
-                        name: field(fields, "org-name").to_owned(),
-                        default_country: field(fields, "org-country").to_owned(),
-                    });
-                app.relay()
-                    .call_endpoint(&endpoints::SetAccountType(ChooseAccountType {
-                        account_type,
-                        organization,
-                    }))
-                    .await?;
-            }
-            app.load_account().await;
+        Action::SignOut => {
+            let _ = app.relay().call_endpoint(&endpoints::SignOut).await;
+            forget_session(app).await;
         }
-        "send" => {
-            let phone = field(fields, "send-phone").to_owned();
+        Action::SetUp {
+            phone,
+            country,
+            account_type,
+            organization,
+        } => set_up(app, phone, country, account_type, organization).await?,
+        Action::ShowTab(tab) => {
+            app.model.borrow_mut().tab = tab;
+            app.render();
+            app.load_tab().await?;
+        }
+        Action::Collapse(collapsed) => {
+            app.model.borrow_mut().collapsed = collapsed;
+            app.tell_worker(&SidebarRequest::Collapse { collapsed });
+        }
+        Action::ChooseProfile(profile) => {
+            let settings = {
+                let mut model = app.model.borrow_mut();
+                model.settings.profile = profile;
+                model.sent.clear();
+                model.selected.clear();
+                model.settings.clone()
+            };
+            save_settings(&settings).await;
+            app.load_profile().await?;
+        }
+        Action::Send { phone, text, file } => {
+            let phone = phone.trim().to_owned();
             if phone.is_empty() {
                 return Err(problem(
                     "Enter the number to send to, with its country code.",
                 ));
             }
-            let attachment_id = field(fields, "send-file").parse::<Uuid>().ok();
-            queue(
-                app,
-                Some(phone),
-                None,
-                field(fields, "send-text"),
-                attachment_id,
-            )
-            .await?;
+            queue(app, Some(phone), None, text.trim(), file).await?;
             app.set_value("send-text", "");
         }
-        "chat-send" => {
+        Action::SendInChat(text) => {
             let (chat_id, phone) = {
                 let model = app.model.borrow();
                 let chat_id = model.panel.chat.as_ref().map(|c| c.id);
@@ -262,21 +201,38 @@ pub async fn submit(app: &Rc<App>, form: &str, fields: &HashMap<String, String>)
                     "Chorus cannot tell this chat's number; use the Send tab.",
                 ));
             }
-            queue(app, phone, chat_id, field(fields, "chat-text"), None).await?;
+            queue(app, phone, chat_id, text.trim(), None).await?;
             app.set_value("chat-text", "");
             app.load_panel().await?;
         }
-        "rename" => {
-            update_chat(
-                app,
-                UpdateChat {
-                    status: None,
-                    name: Some(field(fields, "chat-rename").to_owned()),
-                },
-            )
-            .await?;
+        Action::RenameChat(name) => {
+            let change = UpdateChat {
+                status: None,
+                name: Some(name.trim().to_owned()),
+            };
+            update_chat(app, change).await?;
         }
-        "comment" => {
+        Action::SetChatStatus(status) => {
+            let change = UpdateChat {
+                status: Some(status),
+                name: None,
+            };
+            update_chat(app, change).await?;
+        }
+        Action::Assign(assignee_id) => {
+            let chat_id = app.model.borrow().panel.chat.as_ref().map(|c| c.id);
+            if let Some(chat_id) = chat_id {
+                app.relay()
+                    .call_endpoint(&endpoints::AssignTo {
+                        organization_id: app.profile(),
+                        chat_id,
+                        body: AssignChat { assignee_id },
+                    })
+                    .await?;
+                app.load_panel().await?;
+            }
+        }
+        Action::Comment(body) => {
             let chat_id = app.model.borrow().panel.chat.as_ref().map(|c| c.id);
             let Some(chat_id) = chat_id else {
                 return Err(problem(
@@ -289,54 +245,60 @@ pub async fn submit(app: &Rc<App>, form: &str, fields: &HashMap<String, String>)
                     organization_id: app.profile(),
                     chat_id,
                     body: WriteComment {
-                        body: field(fields, "comment-text").to_owned(),
+                        body: body.trim().to_owned(),
                     },
                 })
                 .await?;
             add_to_timeline(&mut app.model.borrow_mut(), comment);
             app.set_value("comment-text", "");
         }
-        "contacts-filter" => {
-            app.load_contacts(field(fields, "contacts-q"), field(fields, "contacts-tag"))
+        Action::FilterContacts(q, tag) => {
+            app.model.borrow_mut().contacts_filter = (q.trim().to_owned(), tag.trim().to_owned());
+            app.load_contacts().await?;
+        }
+        Action::Select(id, on) => {
+            let mut model = app.model.borrow_mut();
+            if on {
+                model.selected.insert(id);
+            } else {
+                model.selected.remove(&id);
+            }
+        }
+        Action::SelectAll => {
+            let mut model = app.model.borrow_mut();
+            let all: Vec<Uuid> = model.contacts.iter().map(|c| c.id).collect();
+            model.selected.extend(all);
+        }
+        Action::SendToSelected { text, file } => send_to_selected(app, text.trim(), file).await?,
+        Action::DeleteSelected => {
+            let ids: Vec<Uuid> = app.model.borrow().selected.iter().copied().collect();
+            if ids.is_empty() {
+                return Err(problem("Select the contacts to delete first."));
+            }
+            let organization_id = app.profile();
+            let result = app
+                .relay()
+                .call_endpoint(&endpoints::DeleteContacts(BulkContacts {
+                    organization_id,
+                    ids,
+                    add_tags: Vec::new(),
+                    remove_tags: Vec::new(),
+                }))
                 .await?;
+            app.model.borrow_mut().selected.clear();
+            app.model.borrow_mut().notice = Some(format!("Deleted {} contacts.", result.affected));
+            app.load_contacts().await?;
         }
-        "bulk-send" => {
-            let phones: Vec<String> = {
-                let model = app.model.borrow();
-                model
-                    .contacts
-                    .iter()
-                    .filter(|c| model.selected.contains(&c.id))
-                    .map(|c| c.phone.clone())
-                    .collect()
-            };
-            if phones.is_empty() {
-                return Err(problem("Select the contacts to send to first."));
-            }
-            let attachment_id = field(fields, "bulk-file").parse::<Uuid>().ok();
-            let text = field(fields, "bulk-text").to_owned();
-            let mut queued = 0;
-            for phone in phones {
-                queue(app, Some(phone), None, &text, attachment_id).await?;
-                queued += 1;
-            }
-            app.model.borrow_mut().notice = Some(format!(
-                "Queued {queued} messages: follow them in the Send tab."
-            ));
-            app.set_value("bulk-text", "");
-        }
-        "add-contact" => {
-            let organization_id = app.model.borrow().settings.profile;
-            let tags: Vec<String> = field(fields, "contact-tags")
+        Action::AddContact { phone, name, tags } => {
+            let tags: Vec<String> = tags
                 .split(',')
                 .map(|t| t.trim().to_owned())
                 .filter(|t| !t.is_empty())
                 .collect();
-            let name = Some(field(fields, "contact-name").to_owned()).filter(|n| !n.is_empty());
             let contact = NewContact {
-                organization_id,
-                phone: field(fields, "contact-phone").to_owned(),
-                name,
+                organization_id: app.profile(),
+                phone: phone.trim().to_owned(),
+                name: Some(name.trim().to_owned()).filter(|n| !n.is_empty()),
                 tags,
                 attributes: Default::default(),
             };
@@ -346,18 +308,35 @@ pub async fn submit(app: &Rc<App>, form: &str, fields: &HashMap<String, String>)
             for id in ["contact-phone", "contact-name", "contact-tags"] {
                 app.set_value(id, "");
             }
-            app.load_contacts("", "").await?;
+            app.model.borrow_mut().contacts_filter = Default::default();
+            app.set_value("contacts-q", "");
+            app.set_value("contacts-tag", "");
+            app.load_contacts().await?;
         }
-        "invite" => {
-            let organization = field(fields, "org");
-            let org_id =
-                Uuid::parse_str(organization).map_err(|_| problem("No such organization."))?;
+        Action::Upload(file) => upload(app, file).await?,
+        Action::UseFile(file_id) => {
+            app.model.borrow_mut().tab = Tab::Send;
+            app.set_value("send-file", &file_id.to_string());
+        }
+        Action::DeleteFile(file_id) => {
+            app.relay()
+                .call_endpoint(&endpoints::DeleteFile {
+                    organization_id: app.profile(),
+                    file_id,
+                })
+                .await?;
+            app.model
+                .borrow_mut()
+                .files
+                .retain(|file| file.id != file_id);
+        }
+        Action::Invite { org_id, email } => {
             let invite = app
                 .relay()
                 .call_endpoint(&endpoints::SendInvitation {
                     org_id,
                     invite: CreateInvite {
-                        email: field(fields, "invite-email").to_owned(),
+                        email: email.trim().to_owned(),
                     },
                 })
                 .await?;
@@ -372,71 +351,34 @@ pub async fn submit(app: &Rc<App>, form: &str, fields: &HashMap<String, String>)
             app.set_value("invite-email", "");
             app.load_tab().await?;
         }
-        _ => {}
-    }
-    Ok(())
-}
-
-/// A `data-change` control.
-pub async fn change(
-    app: &Rc<App>,
-    name: &str,
-    arg: &str,
-    value: &str,
-    element: &Element,
-) -> Outcome {
-    match name {
-        "profile" => {
-            let profile = value.parse::<Uuid>().ok();
-            let settings = {
-                let mut model = app.model.borrow_mut();
-                model.settings.profile = profile;
-                model.sent.clear();
-                model.selected.clear();
-                model.settings.clone()
-            };
-            save_settings(&settings).await;
+        Action::AcceptInvite(invite_id, typed) => {
+            // Checked here too, so a typo is said before any request.
+            let code = chorus_shared::limits::format_invite_code(
+                &chorus_shared::limits::normalise_invite_code(&typed).map_err(problem)?,
+            );
+            app.relay()
+                .call_endpoint(&endpoints::AcceptInvitation {
+                    invite_id,
+                    answer: AcceptInvite {
+                        confirm: true,
+                        code: Some(code),
+                    },
+                })
+                .await?;
+            app.model.borrow_mut().notice =
+                Some("You joined the organization: switch to it above.".into());
+            // The live connection must now listen to the new organization too.
+            app.tell_worker(&SidebarRequest::SettingsChanged);
             app.load_profile().await?;
         }
-        "assign" => {
-            let chat_id = app.model.borrow().panel.chat.as_ref().map(|c| c.id);
-            if let Some(chat_id) = chat_id {
-                app.relay()
-                    .call_endpoint(&endpoints::AssignTo {
-                        organization_id: app.profile(),
-                        chat_id,
-                        body: AssignChat {
-                            assignee_id: value.parse::<Uuid>().ok(),
-                        },
-                    })
-                    .await?;
-                app.load_panel().await?;
-            }
+        Action::DeclineInvite(invite_id) => {
+            app.relay()
+                .call_endpoint(&endpoints::DeclineInvitation { invite_id })
+                .await?;
+            app.model.borrow_mut().notice = Some("Invite declined.".into());
+            app.load_profile().await?;
         }
-        "select" => {
-            if let Ok(id) = arg.parse::<Uuid>() {
-                let mut model = app.model.borrow_mut();
-                if value == "true" {
-                    model.selected.insert(id);
-                } else {
-                    model.selected.remove(&id);
-                }
-            }
-        }
-        "upload" => upload(app, element).await?,
-        "hosting" => {
-            let hosting = match value {
-                "" => None,
-                "you" => Some(Hosting {
-                    organization_id: None,
-                }),
-                other => other
-                    .strip_prefix("org:")
-                    .and_then(|id| id.parse::<Uuid>().ok())
-                    .map(|id| Hosting {
-                        organization_id: Some(id),
-                    }),
-            };
+        Action::Host(hosting) => {
             let settings = {
                 let mut model = app.model.borrow_mut();
                 model.settings.hosting = hosting;
@@ -446,17 +388,80 @@ pub async fn change(
             app.tell_worker(&SidebarRequest::SettingsChanged);
             app.load_tab().await?;
         }
-        "capture" => {
+        Action::Capture(capture) => {
             let settings = {
                 let mut model = app.model.borrow_mut();
-                model.settings.capture = value == "true";
+                model.settings.capture = capture;
                 model.settings.clone()
             };
             save_settings(&settings).await;
             app.tell_worker(&SidebarRequest::SettingsChanged);
         }
-        _ => {}
     }
+    Ok(())
+}
+
+/// Registers the user's number and, the first time, their account type.
+async fn set_up(
+    app: &Rc<App>,
+    phone: String,
+    country: String,
+    account_type: AccountType,
+    (org_name, org_country): (String, String),
+) -> Outcome {
+    let country = Some(country.trim().to_owned()).filter(|c| !c.is_empty());
+    app.relay()
+        .call_endpoint(&endpoints::RegisterPhone(SetPhone {
+            phone: phone.trim().to_owned(),
+            country,
+        }))
+        .await?;
+    let already = app
+        .model
+        .borrow()
+        .user
+        .as_ref()
+        .and_then(|u| u.account_type)
+        .is_some();
+    if !already {
+        let organization = (account_type == AccountType::Organization).then(|| NewOrganization {
+            name: org_name.trim().to_owned(),
+            default_country: org_country.trim().to_owned(),
+        });
+        app.relay()
+            .call_endpoint(&endpoints::SetAccountType(ChooseAccountType {
+                account_type,
+                organization,
+            }))
+            .await?;
+    }
+    app.load_account().await;
+    Ok(())
+}
+
+/// Queues one message per ticked contact.
+async fn send_to_selected(app: &Rc<App>, text: &str, file: Option<Uuid>) -> Outcome {
+    let phones: Vec<String> = {
+        let model = app.model.borrow();
+        model
+            .contacts
+            .iter()
+            .filter(|c| model.selected.contains(&c.id))
+            .map(|c| c.phone.clone())
+            .collect()
+    };
+    if phones.is_empty() {
+        return Err(problem("Select the contacts to send to first."));
+    }
+    let mut queued = 0;
+    for phone in phones {
+        queue(app, Some(phone), None, text, file).await?;
+        queued += 1;
+    }
+    app.model.borrow_mut().notice = Some(format!(
+        "Queued {queued} messages: follow them in the Send tab."
+    ));
+    app.set_value("bulk-text", "");
     Ok(())
 }
 
@@ -536,16 +541,9 @@ fn add_to_timeline(model: &mut Model, comment: CommentView) {
     }
 }
 
-/// Uploads the file chosen in `input`, refusing files over the limit before
-/// sending a byte.
-async fn upload(app: &Rc<App>, element: &Element) -> Outcome {
-    let Some(input) = element.dyn_ref::<HtmlInputElement>() else {
-        return Ok(());
-    };
-    let Some(file) = input.files().and_then(|files| files.get(0)) else {
-        return Ok(());
-    };
-    input.set_value("");
+/// Uploads a chosen file, refusing files over the limit before sending a
+/// byte.
+async fn upload(app: &Rc<App>, file: web_sys::File) -> Outcome {
     let size = file.size();
     if size > ATTACHMENT_MAX_BYTES as f64 {
         return Err(problem(format!(

@@ -1,49 +1,67 @@
 //! The options page: the relay's address, checked before it is saved.
 
-use std::rc::Rc;
+use leptos::html;
+use leptos::prelude::*;
 
 use crate::browser::relay::Relay;
 use crate::browser::{load_settings, save_settings, Port};
 use crate::channel::SidebarRequest;
-use crate::ui::html::{escape, form, input};
 
-use super::{listen, redraw, UiEvent};
-
+/// Mounts the options page in `#root`.
 pub fn start() {
-    let message = Rc::new(std::cell::RefCell::new(None::<(bool, String)>));
-    {
-        let message = message.clone();
-        listen(move |event| {
-            let UiEvent::Submit(_, fields) = event else {
-                return;
-            };
-            let message = message.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let url = fields
-                    .get("relay-url")
-                    .map(|u| u.trim().trim_end_matches('/').to_owned())
-                    .unwrap_or_default();
-                let outcome = check(&url).await;
-                if outcome.0 {
-                    let mut settings = load_settings().await;
-                    if settings.relay_url != url {
-                        // Another relay knows nothing of this session.
-                        settings.session = None;
-                        settings.profile = None;
-                        settings.hosting = None;
-                    }
-                    settings.relay_url = url;
-                    save_settings(&settings).await;
-                    let port = Port::connect("sidebar:options");
-                    port.send(&SidebarRequest::SettingsChanged);
-                    port.close();
-                }
-                *message.borrow_mut() = Some(outcome.clone());
-                draw(&Some(outcome)).await;
-            });
-        });
+    let saved_url = RwSignal::new(None::<String>);
+    let outcome = RwSignal::new(None::<(bool, String)>);
+    wasm_bindgen_futures::spawn_local(async move {
+        saved_url.set(Some(load_settings().await.relay_url));
+    });
+    super::mount(move || {
+        let url = NodeRef::<html::Input>::new();
+        view! {
+            <h1>"Chorus options"</h1>
+            <div aria-live="polite">
+                {move || outcome.get().map(|(ok, text)| if ok {
+                    view! { <div class="notice" id="saved">{text}</div> }.into_any()
+                } else {
+                    view! { <div class="error" id="error" role="alert">{text}</div> }.into_any()
+                })}
+            </div>
+            // Drawn once the stored address is read, so it shows as typed.
+            {move || saved_url.get().map(|saved| view! {
+                <form data-form="relay" on:submit=move |ev| {
+                    ev.prevent_default();
+                    let typed = url.get_untracked().map(|input| input.value()).unwrap_or_default();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        outcome.set(Some(save(typed.trim().trim_end_matches('/')).await));
+                    });
+                }>
+                    <label for="relay-url">"Relay address"</label>
+                    <input id="relay-url" type="url" placeholder="http://localhost:8080" required
+                        value=saved node_ref=url/>
+                    <button type="submit">"Save"</button>
+                </form>
+            })}
+        }
+    });
+}
+
+/// Checks `url` and saves it when a relay answers there.
+async fn save(url: &str) -> (bool, String) {
+    let checked = check(url).await;
+    if checked.0 {
+        let mut settings = load_settings().await;
+        if settings.relay_url != url {
+            // Another relay knows nothing of this session.
+            settings.session = None;
+            settings.profile = None;
+            settings.hosting = None;
+        }
+        settings.relay_url = url.to_owned();
+        save_settings(&settings).await;
+        let port = Port::connect("sidebar:options");
+        port.send(&SidebarRequest::SettingsChanged);
+        port.close();
     }
-    wasm_bindgen_futures::spawn_local(async move { draw(&None).await });
+    checked
 }
 
 async fn check(url: &str) -> (bool, String) {
@@ -58,26 +76,4 @@ async fn check(url: &str) -> (bool, String) {
         Ok(_) => (true, format!("Saved: Chorus uses the relay at {url}.")),
         Err(failure) => (false, failure.message),
     }
-}
-
-async fn draw(message: &Option<(bool, String)>) {
-    let settings = load_settings().await;
-    let status = match message {
-        Some((true, text)) => format!("<div class=\"notice\" id=\"saved\">{}</div>", escape(text)),
-        Some((false, text)) => format!("<div class=\"error\" id=\"error\">{}</div>", escape(text)),
-        None => String::new(),
-    };
-    let body = input(
-        "relay-url",
-        "Relay address",
-        "url",
-        &format!(
-            "value=\"{}\" placeholder=\"http://localhost:8080\" required",
-            escape(&settings.relay_url)
-        ),
-    ) + "<button type=\"submit\">Save</button>";
-    redraw(
-        &format!("<h1>Chorus options</h1>{status}{}", form("relay", &body)),
-        &[],
-    );
 }

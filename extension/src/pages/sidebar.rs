@@ -8,13 +8,14 @@ use std::rc::Rc;
 use chorus_shared::endpoints;
 use chorus_shared::protocol::ServerFrame;
 use chorus_shared::team::TimelineItem;
+use leptos::prelude::*;
 
 use crate::browser::relay::{Failure, Relay};
 use crate::browser::{load_settings, sleep, Port};
 use crate::channel::{SidebarRequest, WorkerEvent, SIDEBAR_PORT};
-use crate::ui::{view, ChatPanel, Model, Tab, Team};
+use crate::ui::{ChatPanel, Model, Tab, Team};
 
-use super::{listen, redraw, UiEvent};
+use super::actions::{perform, Action};
 
 /// What a live event makes the sidebar load again.
 #[derive(PartialEq)]
@@ -30,13 +31,16 @@ thread_local! {
 
 /// The sidebar's state and its line to the worker.
 pub struct App {
-    /// What the views show.
+    /// The state, changed by actions, loads and live events.
     pub model: RefCell<Model>,
+    /// What the components show: the state as of the last [`App::render`].
+    shown: RwSignal<Model>,
     /// The port to the worker (replaced when the worker restarts).
     port: RefCell<Option<Port>>,
     /// Pairs this frame with its page's bridge.
     nonce: String,
-    /// Field values to set on the next redraw (clearing a sent message).
+    /// Field values to set once the components have caught up (clearing a
+    /// sent message, choosing a file to send).
     pending_values: RefCell<Vec<(String, String)>>,
 }
 
@@ -45,22 +49,16 @@ pub fn start() {
         .and_then(|w| w.location().hash().ok())
         .map(|hash| hash.trim_start_matches('#').to_owned())
         .unwrap_or_default();
+    let shown = RwSignal::new(Model::default());
     let app = Rc::new(App {
         model: RefCell::new(Model::default()),
+        shown,
         port: RefCell::new(None),
         nonce,
         pending_values: RefCell::new(Vec::new()),
     });
     APP.with(|cell| *cell.borrow_mut() = Some(app.clone()));
-    {
-        let app = app.clone();
-        listen(move |event| {
-            let app = app.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                handle(&app, event).await;
-            });
-        });
-    }
+    super::mount(move || super::view::sidebar(shown));
     connect_worker(&app);
     wasm_bindgen_futures::spawn_local(async move {
         app.model.borrow_mut().settings = load_settings().await;
@@ -69,23 +67,22 @@ pub fn start() {
     });
 }
 
-async fn handle(app: &Rc<App>, event: UiEvent) {
-    {
-        let mut model = app.model.borrow_mut();
-        model.error = None;
-        model.notice = None;
-    }
-    let outcome = match event {
-        UiEvent::Click(action, arg) => super::actions::click(app, &action, &arg).await,
-        UiEvent::Submit(form, fields) => super::actions::submit(app, &form, &fields).await,
-        UiEvent::Change(name, arg, value, element) => {
-            super::actions::change(app, &name, &arg, &value, &element).await
-        }
+/// Carries out what a component asked for, then shows the outcome.
+pub fn dispatch(action: Action) {
+    let Some(app) = APP.with(|cell| cell.borrow().clone()) else {
+        return;
     };
-    if let Err(failure) = outcome {
-        app.fail(failure).await;
-    }
-    app.render();
+    wasm_bindgen_futures::spawn_local(async move {
+        {
+            let mut model = app.model.borrow_mut();
+            model.error = None;
+            model.notice = None;
+        }
+        if let Err(failure) = perform(&app, action).await {
+            app.fail(failure).await;
+        }
+        app.render();
+    });
 }
 
 fn connect_worker(app: &Rc<App>) {
@@ -113,14 +110,28 @@ fn connect_worker(app: &Rc<App>) {
 }
 
 impl App {
-    /// Draws the sidebar from the model.
+    /// Shows the state: the components update what changed.
     pub fn render(&self) {
-        let html = view::page(&self.model.borrow());
+        self.shown.set(self.model.borrow().clone());
         let values = std::mem::take(&mut *self.pending_values.borrow_mut());
-        redraw(&html, &values);
+        if values.is_empty() {
+            return;
+        }
+        wasm_bindgen_futures::spawn_local(async move {
+            // After the components' updates, which run as microtasks.
+            sleep(0).await;
+            let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+                return;
+            };
+            for (id, value) in values {
+                if let Some(element) = document.get_element_by_id(&id) {
+                    let _ = js_sys::Reflect::set(&element, &"value".into(), &value.into());
+                }
+            }
+        });
     }
 
-    /// Sets `id`'s value on the next redraw.
+    /// Sets `id`'s value once the next render has reached the page.
     pub fn set_value(&self, id: &str, value: &str) {
         self.pending_values
             .borrow_mut()
@@ -374,7 +385,7 @@ impl App {
                     .await?;
                 self.model.borrow_mut().files = files.files;
             }
-            Tab::Contacts => self.load_contacts("", "").await?,
+            Tab::Contacts => self.load_contacts().await?,
             Tab::Team => {
                 let organizations = relay.call_endpoint(&endpoints::MyOrgs).await?;
                 let mut teams = std::collections::HashMap::new();
@@ -420,14 +431,15 @@ impl App {
         Ok(())
     }
 
-    /// Loads the contacts matching a search and a tag.
-    pub async fn load_contacts(&self, q: &str, tag: &str) -> Result<(), Failure> {
+    /// Loads the contacts matching the filter in force.
+    pub async fn load_contacts(&self) -> Result<(), Failure> {
+        let (q, tag) = self.model.borrow().contacts_filter.clone();
         let page = self
             .relay()
             .call_endpoint(&endpoints::Contacts {
                 organization_id: self.profile(),
-                q: (!q.is_empty()).then(|| q.to_owned()),
-                tag: (!tag.is_empty()).then(|| tag.to_owned()),
+                q: Some(q).filter(|q| !q.is_empty()),
+                tag: Some(tag).filter(|tag| !tag.is_empty()),
                 limit: 200,
             })
             .await?;

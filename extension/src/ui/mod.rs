@@ -1,20 +1,16 @@
-//! The sidebar's state and views. Views are plain functions from the state
-//! to HTML text (every value escaped), so they are tested natively; the
-//! WebAssembly side (`pages`) fills the state from the relay and the worker
-//! and routes clicks and form submissions back by their `data-action`.
+//! The sidebar's state and what it shows, as plain Rust tested natively.
+//! The WebAssembly side (`pages`) fills the state from the relay and the
+//! worker, and its components place what [`present`] decides.
 //!
 //! # Layout
-//! - this file: the state ([`Model`]) and what it holds.
-//! - [`html`]: escaping and small building blocks.
-//! - [`view`]: the screens and tabs.
+//! - this file: the state ([`Model`]) and how live changes update it.
+//! - [`present`]: the screen, row texts, marks and status lines.
 
-pub mod html;
-pub mod view;
+pub mod present;
 
 use std::collections::{BTreeSet, HashMap};
 
 use chorus_shared::api::{Invite, Member, MyOrganizations, Profile, User};
-use chorus_shared::message::MessageStatus;
 use chorus_shared::queue::{FileView, MessageView, QueueSummary};
 use chorus_shared::team::{ChatView, ContactView, TimelineItem};
 use uuid::Uuid;
@@ -62,11 +58,6 @@ impl Tab {
             Tab::Host => "Host",
         }
     }
-
-    /// The tab named `name`.
-    pub fn parse(name: &str) -> Option<Tab> {
-        Tab::ALL.into_iter().find(|tab| tab.name() == name)
-    }
 }
 
 /// The open chat's panel, as loaded from the relay.
@@ -79,7 +70,7 @@ pub struct ChatPanel {
 }
 
 /// An organization the user administers, with its people.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Team {
     /// Members and roles.
     pub members: Vec<Member>,
@@ -126,6 +117,8 @@ pub struct Model {
     pub contacts: Vec<ContactView>,
     /// How many contacts match the filter.
     pub contacts_total: i64,
+    /// The contact filter in force: search text and tag.
+    pub contacts_filter: (String, String),
     /// Contacts ticked for a bulk action.
     pub selected: BTreeSet<Uuid>,
     /// Invites received and memberships.
@@ -201,31 +194,10 @@ impl Model {
     }
 }
 
-/// Words for a message's state, as the sender sees it.
-pub fn status_label(message: &MessageView) -> String {
-    match message.status {
-        MessageStatus::Queued => "queued".into(),
-        MessageStatus::WaitingForHost => "waiting for host".into(),
-        MessageStatus::Sending => "sending".into(),
-        MessageStatus::Sent => "sent".into(),
-        MessageStatus::Delivered => "delivered".into(),
-        MessageStatus::Read => "read".into(),
-        MessageStatus::Failed => format!(
-            "failed: {}",
-            message
-                .failure_reason
-                .as_deref()
-                .unwrap_or("no reason given")
-        ),
-        MessageStatus::Cancelled => "cancelled".into(),
-        MessageStatus::Received => "received".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chorus_shared::message::{Direction, MessageKind};
+    use chorus_shared::message::{Direction, MessageKind, MessageStatus};
     use chorus_shared::team::{ChatKind, ChatStatus};
 
     fn message(id: u128, chat: Uuid, status: MessageStatus, seq: i64) -> MessageView {
@@ -278,9 +250,12 @@ mod tests {
         model.message_changed(&message(1, chat_id, MessageStatus::Sent, 3));
         model.message_changed(&message(1, chat_id, MessageStatus::Sending, 2));
         assert_eq!(model.sent[0].status, MessageStatus::Sent);
-        assert_eq!(status_label(&model.sent[0]), "sent");
+        assert_eq!(present::status_label(&model.sent[0]), "sent");
         let failed = message(2, chat_id, MessageStatus::Failed, 1);
-        assert_eq!(status_label(&failed), "failed: number is not on WhatsApp");
+        assert_eq!(
+            present::status_label(&failed),
+            "failed: number is not on WhatsApp"
+        );
     }
 
     #[test]

@@ -1,0 +1,203 @@
+//! The Chat tab: the chat open in WhatsApp Web (who handles it, its state,
+//! its messages and the team's comments, a box to write through Chorus) and
+//! the profile's recent chats.
+
+use leptos::html;
+use leptos::prelude::*;
+
+use chorus_shared::message::Direction;
+use chorus_shared::team::{ChatStatus, TimelineItem};
+
+use super::{dispatch, sends, status, value, Action};
+use crate::ui::present::{
+    arrow, chat_title, comment_line, initials, last_line, member_name, message_text, status_label,
+};
+use crate::ui::Model;
+
+pub fn tab(shown: RwSignal<Model>) -> impl IntoView {
+    let open = Memo::new(move |_| shown.with(|m| m.open_chat.clone()));
+    view! {
+        {move || match open.get() {
+            None => view! {
+                <p class="empty">"Open a chat in WhatsApp Web to see it here, with your team's notes."</p>
+            }
+            .into_any(),
+            Some(open) => {
+                let number = open
+                    .wa_id
+                    .as_deref()
+                    .and_then(|id| id.strip_suffix("@c.us"))
+                    .map(|digits| format!("+{digits}"))
+                    .unwrap_or_default();
+                view! {
+                    <div class="chat-head">
+                        <span class="avatar" aria-hidden="true">{initials(&open.title)}</span>
+                        <div>
+                            <h2 id="chat-name">{open.title.clone()}</h2>
+                            <div class="muted" id="chat-number">{number}</div>
+                        </div>
+                    </div>
+                    {panel(shown)}
+                    {write_box()}
+                }
+                .into_any()
+            }
+        }}
+        <h2>"Chats"</h2>
+        <ul id="chats" class="list">
+            <For
+                each=move || shown.with(|m| m.chats.clone())
+                key=|chat| (chat.id, chat.seq, chat.unread, chat.assignee_id, chat.last_activity_at)
+                children=move |chat| {
+                    let title = chat_title(&chat);
+                    let assignee = chat.assignee_id;
+                    view! {
+                        <li data-chat-id=chat.id.to_string()>
+                            <span class="avatar" aria-hidden="true">{initials(&title)}</span>
+                            <div class="grow">
+                                <div class="row">
+                                    <b>{title}</b>
+                                    {(chat.unread > 0).then(|| view! {
+                                        <span class="badge" title="unread">{chat.unread}</span>
+                                    })}
+                                </div>
+                                <div class="muted">
+                                    {move || shown.with(|m| member_name(&m.members, assignee))}
+                                </div>
+                                <div class="last">{last_line(&chat)}</div>
+                            </div>
+                        </li>
+                    }
+                }
+            />
+        </ul>
+    }
+}
+
+/// What the team knows of the open chat, once the relay knows it.
+fn panel(shown: RwSignal<Model>) -> impl IntoView {
+    let chat_id = Memo::new(move |_| shown.with(|m| m.panel.chat.as_ref().map(|c| c.id)));
+    move || {
+        chat_id.get().map(|_| {
+            let in_organization = Memo::new(move |_| shown.with(|m| m.settings.profile.is_some()));
+            let assignee = Memo::new(move |_| {
+                shown.with(|m| m.panel.chat.as_ref().and_then(|c| c.assignee_id))
+            });
+            let resolved = Memo::new(move |_| {
+                shown.with(|m| {
+                    m.panel.chat.as_ref().map(|c| c.status) == Some(ChatStatus::Resolved)
+                })
+            });
+            let name = shown.with_untracked(|m| {
+                m.panel.chat.as_ref().and_then(|c| c.name.clone()).unwrap_or_default()
+            });
+            let rename = NodeRef::<html::Input>::new();
+            let comment = NodeRef::<html::Textarea>::new();
+            let add_comment = move || dispatch(Action::Comment(value(comment)));
+            view! {
+                {move || in_organization.get().then(|| view! {
+                    <label for="assignee">"Assigned to"</label>
+                    <select id="assignee" on:change=move |ev| {
+                        dispatch(Action::Assign(event_target_value(&ev).parse().ok()))
+                    }>
+                        <option value="" selected=move || assignee.get().is_none()>"Unassigned"</option>
+                        <For
+                            each=move || shown.with(|m| m.members.iter().map(|m| (m.user_id, m.email.clone())).collect::<Vec<_>>())
+                            key=|member| member.clone()
+                            children=move |(id, email)| view! {
+                                <option value=id.to_string() selected=move || assignee.get() == Some(id)>{email}</option>
+                            }
+                        />
+                    </select>
+                })}
+                <div class="row">
+                    <form data-form="rename" class="row grow" on:submit=move |ev| {
+                        ev.prevent_default();
+                        dispatch(Action::RenameChat(value(rename)));
+                    }>
+                        <label class="hidden" for="chat-rename">"Chat name"</label>
+                        <input id="chat-rename" placeholder="Name" value=name node_ref=rename/>
+                        <button type="submit">"Rename"</button>
+                    </form>
+                    <button type="button" class="link" on:click=move |_| {
+                        let next = if resolved.get_untracked() { ChatStatus::Open } else { ChatStatus::Resolved };
+                        dispatch(Action::SetChatStatus(next));
+                    }>{move || if resolved.get() { "Reopen" } else { "Resolve" }}</button>
+                </div>
+                <ul id="timeline" class="timeline">
+                    <For
+                        each=move || shown.with(|m| m.panel.timeline.clone())
+                        key=|item| match item {
+                            TimelineItem::Message { message } => (message.id, message.seq),
+                            TimelineItem::Comment { comment } => (comment.id, comment.seq),
+                        }
+                        children=move |item| timeline_item(shown, item)
+                    />
+                </ul>
+                <form data-form="comment" on:submit=move |ev| {
+                    ev.prevent_default();
+                    add_comment();
+                }>
+                    <label for="comment-text">"Note for the team (not sent)"</label>
+                    <textarea id="comment-text" rows="2" node_ref=comment on:keydown=move |ev| {
+                        if sends(&ev) {
+                            ev.prevent_default();
+                            add_comment();
+                        }
+                    }></textarea>
+                    <button type="submit">"Add comment"</button>
+                </form>
+            }
+        })
+    }
+}
+
+fn timeline_item(shown: RwSignal<Model>, item: TimelineItem) -> impl IntoView {
+    match item {
+        TimelineItem::Message { message } => view! {
+            <li class=format!("message {}", direction_class(message.direction)) data-message-id=message.id.to_string()>
+                <span aria-hidden="true">{arrow(message.direction)} " "</span>
+                <span class="text">{message_text(&message)}</span>
+                " "
+                {status(message.status, status_label(&message))}
+            </li>
+        }
+        .into_any(),
+        TimelineItem::Comment { comment } => {
+            let (class, _) = comment_line(&[], &comment);
+            let id = comment.id.to_string();
+            // The author's name follows the member list as it loads.
+            let line = move || shown.with(|m| comment_line(&m.members, &comment).1);
+            view! { <li class=class data-comment-id=id>{line}</li> }.into_any()
+        }
+    }
+}
+
+/// The box that sends into the open chat through Chorus (and so through
+/// the host, with the team's history).
+fn write_box() -> impl IntoView {
+    let text = NodeRef::<html::Textarea>::new();
+    let send = move || dispatch(Action::SendInChat(value(text)));
+    view! {
+        <form data-form="chat-send" on:submit=move |ev| {
+            ev.prevent_default();
+            send();
+        }>
+            <label for="chat-text">"Message through Chorus (Ctrl+Enter sends)"</label>
+            <textarea id="chat-text" rows="2" node_ref=text on:keydown=move |ev| {
+                if sends(&ev) {
+                    ev.prevent_default();
+                    send();
+                }
+            }></textarea>
+            <button type="submit">"Send"</button>
+        </form>
+    }
+}
+
+fn direction_class(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Incoming => "incoming",
+        Direction::Outgoing => "outgoing",
+    }
+}

@@ -1,0 +1,438 @@
+//! What the sidebar shows, decided from its state: which screen, the words
+//! and marks of each row, the host's status line. The components only place
+//! these, so every decision here is tested natively.
+
+use chorus_shared::account::{InviteState, Role};
+use chorus_shared::api::{Member, Profile};
+use chorus_shared::message::{Direction, MessageStatus};
+use chorus_shared::queue::{MessageView, QueueSummary};
+use chorus_shared::team::{ChatView, CommentKind, CommentView};
+use uuid::Uuid;
+
+use super::Model;
+use crate::channel::{HostStatus, Hosting};
+
+/// The screen the sidebar is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    /// Folded to a strip beside WhatsApp.
+    Collapsed,
+    /// No relay address yet.
+    NeedsRelay,
+    /// Signed in; the account is being read.
+    Loading,
+    /// Nobody signed in: sign in or create an account at `relay`.
+    SignIn {
+        /// The relay's address.
+        relay: String,
+    },
+    /// Signed in, but the number or account type is still to choose.
+    SetUp {
+        /// The number registered so far.
+        phone: Option<String>,
+    },
+    /// Everything else: header, tabs and the tab's content.
+    Main,
+}
+
+impl Screen {
+    /// The screen for `model`.
+    pub fn of(model: &Model) -> Screen {
+        if model.collapsed {
+            return Screen::Collapsed;
+        }
+        let Some(relay) = model.settings.relay() else {
+            return Screen::NeedsRelay;
+        };
+        match &model.user {
+            None if model.settings.session.is_some() => Screen::Loading,
+            None => Screen::SignIn { relay },
+            Some(user) if user.account_type.is_none() || user.phone.is_none() => Screen::SetUp {
+                phone: user.phone.clone(),
+            },
+            Some(_) => Screen::Main,
+        }
+    }
+}
+
+/// A chat's name as the list shows it.
+pub fn chat_title(chat: &ChatView) -> String {
+    chat.name
+        .clone()
+        .or_else(|| chat.phone.clone())
+        .unwrap_or_else(|| chat.wa_id.clone())
+}
+
+/// Up to two letters for an avatar ("Ana Lima" → "AL", "+44…" → "#").
+pub fn initials(name: &str) -> String {
+    let letters: String = name
+        .split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .filter(|c| c.is_alphabetic())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect();
+    if letters.is_empty() {
+        "#".into()
+    } else {
+        letters
+    }
+}
+
+/// The arrow that says who wrote a message.
+pub fn arrow(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Incoming => "←",
+        Direction::Outgoing => "→",
+    }
+}
+
+/// A message's words: its text, or what it carries.
+pub fn message_text(message: &MessageView) -> String {
+    message
+        .text
+        .clone()
+        .filter(|text| !text.is_empty())
+        .or_else(|| message.attachment.as_ref().map(|file| file.name.clone()))
+        .unwrap_or_else(|| message.kind.as_str().into())
+}
+
+/// The last message of a chat in one line.
+pub fn last_line(chat: &ChatView) -> String {
+    chat.last_message
+        .as_ref()
+        .map(|m| {
+            let text = m.text.clone().unwrap_or_else(|| m.kind.as_str().into());
+            format!("{} {text}", arrow(m.direction))
+        })
+        .unwrap_or_default()
+}
+
+/// A member's name (their email), "nobody" or "a member" when unknown.
+pub fn member_name(members: &[Member], id: Option<Uuid>) -> String {
+    match id {
+        None => "nobody".into(),
+        Some(id) => members
+            .iter()
+            .find(|member| member.user_id == id)
+            .map(|member| member.email.clone())
+            .unwrap_or_else(|| "a member".into()),
+    }
+}
+
+/// Words for a message's state, as the sender sees it.
+pub fn status_label(message: &MessageView) -> String {
+    match message.status {
+        MessageStatus::Queued => "queued".into(),
+        MessageStatus::WaitingForHost => "waiting for host".into(),
+        MessageStatus::Sending => "sending".into(),
+        MessageStatus::Sent => "sent".into(),
+        MessageStatus::Delivered => "delivered".into(),
+        MessageStatus::Read => "read".into(),
+        MessageStatus::Failed => format!(
+            "failed: {}",
+            message
+                .failure_reason
+                .as_deref()
+                .unwrap_or("no reason given")
+        ),
+        MessageStatus::Cancelled => "cancelled".into(),
+        MessageStatus::Received => "received".into(),
+    }
+}
+
+/// The mark WhatsApp shows for a message's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tick {
+    /// A clock: not at WhatsApp yet.
+    Clock,
+    /// One grey tick.
+    Sent,
+    /// Two grey ticks.
+    Delivered,
+    /// Two blue ticks.
+    Read,
+    /// A red mark.
+    Failed,
+}
+
+impl Tick {
+    /// The mark for `status`; incoming and cancelled messages have none.
+    pub fn of(status: MessageStatus) -> Option<Tick> {
+        match status {
+            MessageStatus::Queued | MessageStatus::WaitingForHost | MessageStatus::Sending => {
+                Some(Tick::Clock)
+            }
+            MessageStatus::Sent => Some(Tick::Sent),
+            MessageStatus::Delivered => Some(Tick::Delivered),
+            MessageStatus::Read => Some(Tick::Read),
+            MessageStatus::Failed => Some(Tick::Failed),
+            MessageStatus::Cancelled | MessageStatus::Received => None,
+        }
+    }
+
+    /// Its glyph.
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Tick::Clock => "🕓",
+            Tick::Sent => "✓",
+            Tick::Delivered | Tick::Read => "✓✓",
+            Tick::Failed => "!",
+        }
+    }
+
+    /// Its CSS class.
+    pub fn class(self) -> &'static str {
+        match self {
+            Tick::Clock => "tick clock",
+            Tick::Sent => "tick sent",
+            Tick::Delivered => "tick delivered",
+            Tick::Read => "tick read",
+            Tick::Failed => "tick failed",
+        }
+    }
+}
+
+/// How a comment shows: a team note, or a line about the chat (assigned,
+/// resolved).
+pub fn comment_line(members: &[Member], comment: &CommentView) -> (&'static str, String) {
+    let body = if comment.deleted_at.is_some() {
+        "(comment deleted)".to_owned()
+    } else {
+        comment.body.clone()
+    };
+    match comment.kind {
+        CommentKind::Note | CommentKind::Redirected => (
+            "comment",
+            format!("{}: {body}", member_name(members, comment.author_id)),
+        ),
+        CommentKind::Assignment | CommentKind::Status => ("line", body),
+    }
+}
+
+/// Where a message the user queued went ("+44…") and what it carried.
+pub fn sent_line(message: &MessageView) -> (String, String) {
+    let to = message
+        .chat_wa_id
+        .strip_suffix("@c.us")
+        .map(|digits| format!("+{digits}"))
+        .unwrap_or_else(|| message.chat_wa_id.clone());
+    let what = message
+        .attachment
+        .as_ref()
+        .map(|file| file.name.clone())
+        .or_else(|| message.text.clone())
+        .unwrap_or_default();
+    (to, what)
+}
+
+/// Words for an invite's state.
+pub fn invite_state(state: InviteState) -> &'static str {
+    match state {
+        InviteState::InviteSent => "invite sent",
+        InviteState::Accepted => "accepted",
+        InviteState::Declined => "declined",
+        InviteState::Revoked => "revoked",
+    }
+}
+
+/// The hosting choices: off, "You", and each organization the user
+/// administers, as `(value, label)`.
+pub fn hosting_choices(profiles: &[Profile]) -> Vec<(String, String)> {
+    let mut choices = vec![(String::new(), "Off".to_owned())];
+    for profile in profiles {
+        if profile.organization_id.is_none() || profile.role == Some(Role::Admin) {
+            let label = format!(
+                "{} {}",
+                profile.label,
+                profile.phone.as_deref().unwrap_or_default()
+            );
+            choices.push((
+                hosting_value(Some(Hosting {
+                    organization_id: profile.organization_id,
+                })),
+                label.trim().to_owned(),
+            ));
+        }
+    }
+    choices
+}
+
+/// A hosting choice as its control's value.
+pub fn hosting_value(hosting: Option<Hosting>) -> String {
+    match hosting {
+        None => String::new(),
+        Some(Hosting {
+            organization_id: None,
+        }) => "you".into(),
+        Some(Hosting {
+            organization_id: Some(id),
+        }) => format!("org:{id}"),
+    }
+}
+
+/// The hosting choice a control's value stands for.
+pub fn parse_hosting(value: &str) -> Option<Hosting> {
+    match value {
+        "you" => Some(Hosting {
+            organization_id: None,
+        }),
+        other => other
+            .strip_prefix("org:")
+            .and_then(|id| id.parse::<Uuid>().ok())
+            .map(|id| Hosting {
+                organization_id: Some(id),
+            }),
+    }
+}
+
+/// The host's status line: its state ("hosting", "sending… opening the
+/// chat") and the details after it.
+pub fn host_line(status: &HostStatus, queue: Option<QueueSummary>) -> (String, String) {
+    let state = if status.busy {
+        format!("sending… {}", status.step.as_deref().unwrap_or_default())
+            .trim_end()
+            .to_owned()
+    } else if status.connected {
+        "hosting".into()
+    } else {
+        "not connected".into()
+    };
+    let queue = queue.map_or(String::new(), |queue| {
+        format!(
+            " · queue: {} waiting, {} with the host",
+            queue.queued, queue.sending
+        )
+    });
+    let details = format!(
+        "{queue} · sent here: {} · last: {}",
+        status.sent_here,
+        status.last_send.as_deref().unwrap_or("none yet")
+    );
+    (state, details)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channel::StoredSession;
+    use chorus_shared::api::{ProfileKind, User};
+
+    fn signed_in() -> Model {
+        let mut model = Model::default();
+        model.settings.relay_url = "https://relay".into();
+        model.settings.session = Some(StoredSession {
+            token: "t".into(),
+            user_id: Uuid::nil(),
+            email: "a@example.com".into(),
+        });
+        model
+    }
+
+    fn user(ready: bool) -> User {
+        User {
+            id: Uuid::nil(),
+            email: "a@example.com".into(),
+            account_type: ready.then_some(chorus_shared::account::AccountType::Agent),
+            phone: Some("+447400000001".into()),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn screens_follow_the_relay_the_session_and_the_set_up() {
+        assert_eq!(Screen::of(&Model::default()), Screen::NeedsRelay);
+        let mut model = Model::default();
+        model.settings.relay_url = "https://relay".into();
+        assert_eq!(
+            Screen::of(&model),
+            Screen::SignIn {
+                relay: "https://relay".into()
+            }
+        );
+        let mut model = signed_in();
+        assert_eq!(Screen::of(&model), Screen::Loading);
+        model.user = Some(user(false));
+        assert_eq!(
+            Screen::of(&model),
+            Screen::SetUp {
+                phone: Some("+447400000001".into())
+            }
+        );
+        model.user = Some(user(true));
+        assert_eq!(Screen::of(&model), Screen::Main);
+        model.collapsed = true;
+        assert_eq!(Screen::of(&model), Screen::Collapsed);
+    }
+
+    #[test]
+    fn initials_take_two_letters_or_a_hash() {
+        assert_eq!(initials("ana lima souza"), "AL");
+        assert_eq!(initials("Émile"), "É");
+        assert_eq!(initials("+44 7400 000001"), "#");
+        assert_eq!(initials(""), "#");
+    }
+
+    #[test]
+    fn every_outgoing_state_has_whatsapps_mark() {
+        assert_eq!(Tick::of(MessageStatus::Queued), Some(Tick::Clock));
+        assert_eq!(Tick::of(MessageStatus::Sent).map(Tick::glyph), Some("✓"));
+        assert_eq!(Tick::of(MessageStatus::Read), Some(Tick::Read));
+        assert_eq!(Tick::of(MessageStatus::Received), None);
+        assert!(Tick::Read.class().contains("read"));
+    }
+
+    #[test]
+    fn hosting_choices_are_you_and_administered_organizations() {
+        let org = Uuid::from_u128(5);
+        let profiles = vec![
+            Profile {
+                kind: ProfileKind::Personal,
+                label: "You".into(),
+                organization_id: None,
+                phone: Some("+447400000001".into()),
+                role: None,
+            },
+            Profile {
+                kind: ProfileKind::Organization,
+                label: "Shop".into(),
+                organization_id: Some(org),
+                phone: None,
+                role: Some(Role::Admin),
+            },
+            Profile {
+                kind: ProfileKind::Organization,
+                label: "Other".into(),
+                organization_id: Some(Uuid::from_u128(6)),
+                phone: None,
+                role: Some(Role::Agent),
+            },
+        ];
+        let choices = hosting_choices(&profiles);
+        let values: Vec<&str> = choices.iter().map(|(v, _)| v.as_str()).collect();
+        assert_eq!(values, vec!["", "you", &format!("org:{org}")]);
+        for (value, _) in &choices {
+            assert_eq!(hosting_value(parse_hosting(value)), *value);
+        }
+    }
+
+    #[test]
+    fn the_host_line_says_what_a_send_is_doing() {
+        let mut status = HostStatus {
+            connected: true,
+            ..HostStatus::default()
+        };
+        assert_eq!(host_line(&status, None).0, "hosting");
+        status.busy = true;
+        status.step = Some("opening the chat".into());
+        assert_eq!(host_line(&status, None).0, "sending… opening the chat");
+        let queue = QueueSummary {
+            queued: 2,
+            sending: 1,
+            host_online: true,
+        };
+        assert!(host_line(&status, Some(queue))
+            .1
+            .contains("queue: 2 waiting, 1 with the host"));
+    }
+}
