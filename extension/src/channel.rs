@@ -111,6 +111,11 @@ pub enum WorkerEvent {
         /// What is wrong, in words.
         problem: Option<String>,
     },
+    /// This sidebar's WhatsApp Web shows its dark theme (or its light one).
+    Theme {
+        /// Dark.
+        dark: bool,
+    },
     /// How hosting is going in this browser.
     Host {
         /// The status.

@@ -70,7 +70,7 @@
       return { id: row.getAttribute(watch.id_attribute), text, probes, icons };
     });
     const header = first(watch.header)[0];
-    return { rows, header: header ? textOf(header) : null };
+    return { rows, header: header ? textOf(header) : null, dark: first(watch.dark || [])[0] !== null };
   };
 
   let port = null;

@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 
 import { startFixture } from './fixture-server.mjs';
 
-const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 export const EXTENSION = process.env.CHORUS_EXTENSION_DIR || join(ROOT, 'target/dist/extension');
 const RELAY = process.env.CHORUS_RELAY_BIN || join(ROOT, 'target/debug/chorus-relay');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';

@@ -3,16 +3,23 @@
 // numbers, a person typing, oversized files, a restarted service worker, and
 // a page bridge of another protocol version.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  EXTENSION, PASSWORD, WAIT, api, grant, keepEvidence, openBrowser, openWhatsApp, setRelay, signIn, signUp,
+  EXTENSION, PASSWORD, ROOT, WAIT, api, grant, keepEvidence, openBrowser, openWhatsApp, setRelay, signIn, signUp,
   startFixture, startRelay, tab,
 } from './harness.mjs';
 
+/** Saves the sidebar as it looks now to docs/screenshots/ (the README shows them). */
+async function screenshot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.locator('iframe[data-chorus="sidebar"]').screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+const SCREENSHOTS = join(ROOT, 'docs/screenshots');
 const appWidth = (page) => page.evaluate(() => document.getElementById('app').getBoundingClientRect().width);
 const frameWidth = (page) => page.evaluate(() => document.querySelector('iframe[data-chorus="sidebar"]').getBoundingClientRect().width);
 
@@ -218,6 +225,85 @@ for (const csp of ['strict', 'permissive']) {
       await sidebar.locator('#notice', { hasText: 'Deleted 2 contacts' }).waitFor({ timeout: WAIT });
       const left = await api(relay, 'GET', '/contacts', { token });
       assert.deepEqual(left.contacts.map((c) => c.name).filter(Boolean).sort(), ['Dee Dunn']);
+    });
+
+    if (csp === 'strict') {
+      step('screenshots of the main screens, for the README', async () => {
+        await tab(sidebar, 'Host');
+        await sidebar.locator('#hosting').selectOption('you');
+        await sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+        await sidebar.locator('#host-state', { hasText: 'host online' }).waitFor({ timeout: WAIT });
+        for (const name of ['Chat', 'Send', 'Contacts', 'Host']) {
+          await tab(sidebar, name);
+          await sidebar.getByRole('tab', { name, exact: true }).and(sidebar.locator('[aria-selected="true"]')).waitFor({ timeout: WAIT });
+          await new Promise((done) => setTimeout(done, 300));
+          await screenshot(page, `sidebar-${name.toLowerCase()}`);
+        }
+        // The steps after this one type in the sidebar: no sends in the page meanwhile.
+        await tab(sidebar, 'Host');
+        await sidebar.locator('#hosting').selectOption('');
+        await sidebar.locator('#host-status').waitFor({ state: 'detached', timeout: WAIT });
+      });
+    }
+
+    step("the sidebar follows WhatsApp Web's dark theme, and back", async () => {
+      const frame = page.frames().find((f) => f.url().includes('sidebar.html'));
+      const look = () => frame.evaluate(() => ({
+        dark: document.documentElement.classList.contains('dark'),
+        background: getComputedStyle(document.body).backgroundColor,
+      }));
+      await page.evaluate(() => window.fixture.setTheme(true));
+      await frame.waitForFunction(() => document.documentElement.classList.contains('dark'), null, { timeout: WAIT });
+      assert.deepEqual(await look(), { dark: true, background: 'rgb(17, 27, 33)' });
+      if (csp === 'strict') {
+        await tab(sidebar, 'Send');
+        await screenshot(page, 'sidebar-dark');
+      }
+      await page.evaluate(() => window.fixture.setTheme(false));
+      await frame.waitForFunction(() => document.documentElement.classList.contains('light'), null, { timeout: WAIT });
+      assert.deepEqual(await look(), { dark: false, background: 'rgb(255, 255, 255)' });
+    });
+
+    step('live updates leave the text being typed, its caret and its focus alone', async () => {
+      await tab(sidebar, 'Send');
+      const box = sidebar.locator('#send-text');
+      await box.click();
+      await box.pressSequentially('A reply I am still writing');
+      await box.evaluate((area) => area.setSelectionRange(2, 7));
+      const before = Number(await sidebar.locator('#credits').innerText());
+      for (const amount of [3, 4]) await grant(relay, { user_email: email }, amount);
+      await sidebar.locator('#credits', { hasText: String(before + 7) }).waitFor({ timeout: WAIT });
+      await api(relay, 'POST', '/contacts', { token, body: { phone: '+44 7400 000409', name: 'Live Update' } });
+      await new Promise((done) => setTimeout(done, 500));
+      const after = await box.evaluate((area) => ({
+        value: area.value, start: area.selectionStart, end: area.selectionEnd, focused: document.activeElement === area,
+      }));
+      assert.deepEqual(after, { value: 'A reply I am still writing', start: 2, end: 7, focused: true });
+      await box.fill('');
+    });
+
+    step('names, messages and file names show as typed and never run', async () => {
+      const hostile = ['<img src=x onerror="window.__chorusXss=1">', '"><script>window.__chorusXss=2</script>'];
+      await tab(sidebar, 'Contacts');
+      await sidebar.locator('#contact-phone').fill('+44 7400 000410');
+      await sidebar.locator('#contact-name').fill(hostile[0] + hostile[1]);
+      await sidebar.getByRole('button', { name: 'Add contact' }).click();
+      await sidebar.locator('#contacts li', { hasText: hostile[0] + hostile[1] }).waitFor({ timeout: WAIT });
+
+      await send(sidebar, '+44 7400 000411', hostile[1] + ' ' + hostile[0]);
+      await sidebar.locator('#sent li', { hasText: hostile[1] + ' ' + hostile[0] }).waitFor({ timeout: WAIT });
+
+      await tab(sidebar, 'Files');
+      const fileName = '<img src=x onerror=window.__chorusXss=3>.pdf';
+      await sidebar.locator('#upload').setInputFiles({ name: fileName, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+      await sidebar.locator('#files li', { hasText: fileName }).waitFor({ timeout: WAIT });
+
+      const frame = page.frames().find((f) => f.url().includes('sidebar.html'));
+      const found = await frame.evaluate(() => ({
+        ran: window.__chorusXss ?? null,
+        injected: document.querySelectorAll('#root img, #root script').length,
+      }));
+      assert.deepEqual(found, { ran: null, injected: 0 });
     });
   });
 }

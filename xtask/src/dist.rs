@@ -1,8 +1,8 @@
 //! `cargo xtask dist`: the extension as Chrome loads it.
 //!
 //! Builds the extension crate to WebAssembly, runs wasm-bindgen (the library,
-//! pinned to the same version as the crate, so no global CLI is needed), and
-//! lays out `target/dist/extension/` (load unpacked) and
+//! pinned to the same version as the crate, so no global CLI is needed),
+//! shrinks the module ([`crate::shrink`]), and lays out `target/dist/extension/` (load unpacked) and
 //! `target/dist/chorus-extension.zip` (for the Chrome Web Store).
 
 use std::fs;
@@ -54,6 +54,7 @@ pub fn build(root: &Path) -> Result<Dist> {
         .omit_default_module_path(false)
         .generate(&pkg)
         .context("wasm-bindgen failed")?;
+    crate::shrink::shrink(root, &pkg.join("chorus_extension_bg.wasm"))?;
     fs::copy(root.join("manifest.json"), folder.join("manifest.json"))
         .context("copying manifest.json")?;
     copy_tree(&root.join("extension").join("web"), &folder)?;

@@ -11,8 +11,8 @@
 //!   then runs formatting and lint checks, every test, and the browser
 //!   tests.
 //! - `bench`: the queue and bulk-contact benchmarks (need PostgreSQL too).
-//! - `dist` ([`dist`]): the extension, built to WebAssembly and laid out for
-//!   Chrome.
+//! - `dist` ([`dist`]): the extension, built to WebAssembly, shrunk
+//!   ([`shrink`]) and laid out for Chrome.
 //! - [`e2e`]: the browser tests that `test` runs last (installs Chromium and
 //!   Playwright when missing).
 //! - [`fuzz`]: the property-based API test that `test` runs before them
@@ -27,6 +27,7 @@ use anyhow::{bail, Context, Result};
 mod dist;
 mod e2e;
 mod fuzz;
+mod shrink;
 
 const USAGE: &str = "\
 usage: cargo xtask <task> [args]

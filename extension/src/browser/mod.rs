@@ -49,8 +49,6 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = set)]
     fn storage_set(items: &JsValue) -> Promise;
 
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, ms: i32) -> JsValue;
 }
 
 impl Port {
@@ -109,10 +107,7 @@ pub fn to_js<T: Serialize>(value: &T) -> Option<JsValue> {
 
 /// Waits `ms` milliseconds (window or worker alike).
 pub async fn sleep(ms: u32) {
-    let promise = Promise::new(&mut |resolve, _| {
-        set_timeout(&resolve, ms.min(i32::MAX as u32) as i32);
-    });
-    let _ = JsFuture::from(promise).await;
+    gloo_timers::future::TimeoutFuture::new(ms.min(i32::MAX as u32)).await;
 }
 
 /// Milliseconds since the Unix epoch.

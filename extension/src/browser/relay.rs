@@ -2,18 +2,10 @@
 //! sentence for people: the relay's own message, or what to check when the
 //! relay cannot be reached at all.
 
-use chorus_shared::endpoints::{Answer, Endpoint};
+use chorus_shared::endpoints::{Answer, Endpoint, Method};
 use chorus_shared::error::{ErrorBody, ErrorCode};
-use js_sys::{Promise, Uint8Array};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, RequestInit, Response};
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = fetch)]
-    fn fetch_request(request: &Request) -> Promise;
-}
+use gloo_net::http::{RequestBuilder, Response};
+use wasm_bindgen::JsValue;
 
 /// Where the relay is and who is asking.
 #[derive(Debug, Clone)]
@@ -62,12 +54,13 @@ impl Relay {
                 serde_json::to_string(body).map_err(|error| Failure::local(error.to_string()))?,
             ),
         };
+        let content_type = body.as_ref().map(|_| "application/json");
         let response = self
             .fetch(
-                E::METHOD.as_str(),
+                E::METHOD,
                 &endpoint.path(),
                 body.map(|text| JsValue::from_str(&text)),
-                Some("application/json").filter(|_| endpoint.body().is_some()),
+                content_type,
             )
             .await?;
         read_answer::<E>(response).await
@@ -82,7 +75,7 @@ impl Relay {
     ) -> Result<E::Reply, Failure> {
         let response = self
             .fetch(
-                E::METHOD.as_str(),
+                E::METHOD,
                 &endpoint.path(),
                 Some(file.clone().into()),
                 Some("application/octet-stream"),
@@ -91,18 +84,17 @@ impl Relay {
         read_answer::<E>(response).await
     }
 
-    /// Downloads bytes (an attachment for the host to send).
+    /// Downloads bytes (an attachment for the host to send), from a path the
+    /// relay gave.
     pub async fn bytes(&self, path: &str) -> Result<Vec<u8>, Failure> {
-        let response = self.fetch("GET", path, None, None).await?;
-        let buffer = JsFuture::from(response.array_buffer().map_err(unreachable)?)
-            .await
-            .map_err(unreachable)?;
-        Ok(Uint8Array::new(&buffer).to_vec())
+        let response = self.fetch(Method::Get, path, None, None).await?;
+        response.binary().await.map_err(cut_off)
     }
 
     /// Whether a Chorus relay answers at this address.
     pub async fn health(&self) -> Result<(), Failure> {
-        self.fetch_url("GET", &format!("{}/healthz", self.base), None, None)
+        let url = format!("{}/healthz", self.base);
+        self.fetch_url(Method::Get, &url, None, None)
             .await
             .map(|_| ())
     }
@@ -121,7 +113,7 @@ impl Relay {
 
     async fn fetch(
         &self,
-        method: &str,
+        method: Method,
         path: &str,
         body: Option<JsValue>,
         content_type: Option<&str>,
@@ -132,50 +124,39 @@ impl Relay {
 
     async fn fetch_url(
         &self,
-        method: &str,
+        method: Method,
         url: &str,
         body: Option<JsValue>,
         content_type: Option<&str>,
     ) -> Result<Response, Failure> {
-        let init = RequestInit::new();
-        init.set_method(method);
-        if let Some(body) = &body {
-            init.set_body(body);
+        let mut builder = RequestBuilder::new(url).method(http_method(method));
+        if let Some(token) = &self.token {
+            builder = builder.header("Authorization", &format!("Bearer {token}"));
         }
-        let request = Request::new_with_str_and_init(url, &init).map_err(|_| {
+        if let Some(content_type) = content_type {
+            builder = builder.header("Content-Type", content_type);
+        }
+        let request = match body {
+            Some(body) => builder.body(body),
+            None => builder.build(),
+        }
+        .map_err(|_| {
             Failure::local(format!(
                 "\"{}\" is not a relay address. Set it in Chorus options.",
                 self.base
             ))
         })?;
-        let headers = request.headers();
-        if let Some(token) = &self.token {
-            let _ = headers.set("Authorization", &format!("Bearer {token}"));
-        }
-        if let Some(content_type) = content_type {
-            let _ = headers.set("Content-Type", content_type);
-        }
-        let response: Response = JsFuture::from(fetch_request(&request))
-            .await
-            .map_err(|_| {
-                Failure::local(format!(
-                    "Cannot reach the relay at {}. Check the address in Chorus options and that the relay is running.",
-                    self.base
-                ))
-            })?
-            .unchecked_into();
+        let response = request.send().await.map_err(|_| {
+            Failure::local(format!(
+                "Cannot reach the relay at {}. Check the address in Chorus options and that the relay is running.",
+                self.base
+            ))
+        })?;
         if response.ok() {
             return Ok(response);
         }
         let status = response.status();
-        let text = match response.text() {
-            Ok(promise) => JsFuture::from(promise)
-                .await
-                .ok()
-                .and_then(|t| t.as_string())
-                .unwrap_or_default(),
-            Err(_) => String::new(),
-        };
+        let text = response.text().await.unwrap_or_default();
         Err(match serde_json::from_str::<ErrorBody>(&text) {
             Ok(body) => Failure {
                 message: body.error.message,
@@ -186,22 +167,29 @@ impl Relay {
     }
 }
 
+fn http_method(method: Method) -> gloo_net::http::Method {
+    use gloo_net::http::Method as Http;
+    match method {
+        Method::Get => Http::GET,
+        Method::Post => Http::POST,
+        Method::Put => Http::PUT,
+        Method::Patch => Http::PATCH,
+        Method::Delete => Http::DELETE,
+    }
+}
+
 /// Reads a successful response as `E`'s answer.
 async fn read_answer<E: Endpoint>(response: Response) -> Result<E::Reply, Failure> {
     let status = response.status();
-    let text = JsFuture::from(response.text().map_err(unreachable)?)
-        .await
-        .map_err(unreachable)?
-        .as_string()
-        .filter(|text| !text.is_empty())
-        .unwrap_or_else(|| "null".to_owned());
-    <E::Reply as Answer>::read(status, &text).map_err(|error| {
+    let text = response.text().await.map_err(cut_off)?;
+    let text = if text.is_empty() { "null" } else { &text };
+    <E::Reply as Answer>::read(status, text).map_err(|error| {
         Failure::local(format!(
             "The relay answered in a way this version of Chorus does not understand ({error})."
         ))
     })
 }
 
-fn unreachable(_: JsValue) -> Failure {
+fn cut_off(_: gloo_net::Error) -> Failure {
     Failure::local("The relay's answer was cut off. Try again.")
 }

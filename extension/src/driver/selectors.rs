@@ -41,11 +41,13 @@ pub enum Element {
     PopupButton,
     /// The root of the app, narrowed to make room for the sidebar.
     AppRoot,
+    /// Present when WhatsApp Web shows its dark theme.
+    DarkTheme,
 }
 
 impl Element {
     /// Every element, for the self-check.
-    pub const ALL: [Element; 17] = [
+    pub const ALL: [Element; 18] = [
         Element::LoginQrCode,
         Element::ChatList,
         Element::SearchBox,
@@ -63,6 +65,7 @@ impl Element {
         Element::MessageText,
         Element::PopupButton,
         Element::AppRoot,
+        Element::DarkTheme,
     ];
 
     /// The selectors to try, in order.
@@ -138,6 +141,7 @@ impl Element {
                 "div[role=\"dialog\"] button",
             ],
             Element::AppRoot => &["#app"],
+            Element::DarkTheme => &["body.dark", "html.dark", "[data-theme=\"dark\"]"],
         }
     }
 
@@ -172,6 +176,7 @@ impl Element {
             Element::MessageText => "the message text",
             Element::PopupButton => "the popup's OK button",
             Element::AppRoot => "the app",
+            Element::DarkTheme => "the dark theme",
         }
     }
 }

@@ -30,6 +30,8 @@ pub struct WatchConfig {
     pub icon_attribute: &'static str,
     /// The open conversation's header.
     pub header: &'static [&'static str],
+    /// Matches when the page shows its dark theme.
+    pub dark: &'static [&'static str],
 }
 
 impl WatchConfig {
@@ -45,6 +47,7 @@ impl WatchConfig {
                 .collect(),
             icon_attribute: ICON_ATTRIBUTE,
             header: Element::ConversationHeader.selectors(),
+            dark: Element::DarkTheme.selectors(),
         }
     }
 }
@@ -93,6 +96,9 @@ pub struct Snapshot {
     /// The header's text (the chat's name or number).
     #[serde(default)]
     pub header: Option<String>,
+    /// Whether WhatsApp Web shows its dark theme.
+    #[serde(default)]
+    pub dark: bool,
 }
 
 /// The chat open in WhatsApp Web.

@@ -198,6 +198,7 @@ impl App {
             }
             WorkerEvent::Host { status } => self.model.borrow_mut().host = status,
             WorkerEvent::TabProblem { problem } => self.model.borrow_mut().tab_problem = problem,
+            WorkerEvent::Theme { dark } => follow_theme(dark),
         }
         self.render();
     }
@@ -506,4 +507,18 @@ impl App {
         };
         Ok(())
     }
+}
+
+/// Matches WhatsApp Web's theme: `dark` or `light` on the root element
+/// (without either, the stylesheet follows the browser's preference).
+fn follow_theme(dark: bool) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    let classes = root.class_list();
+    let _ = classes.toggle_with_force("dark", dark);
+    let _ = classes.toggle_with_force("light", !dark);
 }

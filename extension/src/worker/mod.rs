@@ -70,6 +70,8 @@ struct Worker {
     open_chats: HashMap<String, Option<OpenChat>>,
     /// Why a tab could not be set up (an outdated bridge), by tab.
     tab_problems: HashMap<String, String>,
+    /// Whether each tab's WhatsApp Web shows its dark theme.
+    themes: HashMap<String, bool>,
     live: Option<Link>,
     connection: (bool, Option<String>),
     host: Option<Shared<Host>>,
@@ -116,7 +118,13 @@ fn accept_tab(worker: &Shared<Worker>, nonce: String, port: Port) {
         let tab = tab.clone();
         let nonce = nonce.clone();
         port.on_each_message(move |text| {
-            if let FromTab::Changed { events, open_chat } = tab.receive(&text) {
+            if let FromTab::Changed {
+                events,
+                open_chat,
+                dark,
+            } = tab.receive(&text)
+            {
+                tab_theme(&worker, &nonce, dark);
                 page_changed(&worker, &nonce, events, open_chat);
             }
         });
@@ -129,6 +137,7 @@ fn accept_tab(worker: &Shared<Worker>, nonce: String, port: Port) {
             state.tabs.remove(&nonce);
             state.open_chats.remove(&nonce);
             state.tab_problems.remove(&nonce);
+            state.themes.remove(&nonce);
         });
     }
     let worker = worker.clone();
@@ -139,8 +148,22 @@ fn accept_tab(worker: &Shared<Worker>, nonce: String, port: Port) {
             ));
             format!("Chorus cannot work in this WhatsApp Web tab: {problem}")
         });
+        if problem.is_none() {
+            tab_theme(&worker, &nonce, tab.snapshot().dark);
+        }
         tab_problem(&worker, &nonce, problem);
     });
+}
+
+/// Remembers a tab's theme and tells its sidebar when it changes.
+fn tab_theme(worker: &Shared<Worker>, nonce: &str, dark: bool) {
+    let mut state = worker.borrow_mut();
+    if state.themes.insert(nonce.to_owned(), dark) == Some(dark) {
+        return;
+    }
+    if let Some(sidebar) = state.sidebars.get(nonce) {
+        sidebar.send(&WorkerEvent::Theme { dark });
+    }
 }
 
 /// Remembers what is wrong with a tab and tells its sidebar.
@@ -214,6 +237,9 @@ fn accept_sidebar(worker: &Shared<Worker>, nonce: String, port: Port) {
         });
         let chat = state.open_chats.get(&nonce).cloned().flatten();
         port.send(&WorkerEvent::OpenChat { chat });
+        if let Some(&dark) = state.themes.get(&nonce) {
+            port.send(&WorkerEvent::Theme { dark });
+        }
         if let Some(problem) = state.tab_problems.get(&nonce) {
             port.send(&WorkerEvent::TabProblem {
                 problem: Some(problem.clone()),

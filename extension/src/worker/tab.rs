@@ -43,6 +43,8 @@ pub enum FromTab {
         events: Vec<RowEvent>,
         /// The chat open now.
         open_chat: Option<OpenChat>,
+        /// Whether the page shows its dark theme.
+        dark: bool,
     },
 }
 
@@ -75,8 +77,13 @@ impl Tab {
     fn take_snapshot(&self, snapshot: Snapshot) -> FromTab {
         let events = self.tracker.borrow_mut().update(&snapshot);
         let open_chat = snapshot.open_chat();
+        let dark = snapshot.dark;
         *self.snapshot.borrow_mut() = snapshot;
-        FromTab::Changed { events, open_chat }
+        FromTab::Changed {
+            events,
+            open_chat,
+            dark,
+        }
     }
 
     /// Asks the bridge to do `op`.

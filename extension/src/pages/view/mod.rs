@@ -198,10 +198,28 @@ fn sends(event: &leptos::ev::KeyboardEvent) -> bool {
 
 /// A message's state as WhatsApp marks it, then in words.
 fn status(message_status: chorus_shared::message::MessageStatus, label: String) -> impl IntoView {
-    let tick = Tick::of(message_status);
     view! {
-        {tick.map(|tick| view! { <span class=tick.class() aria-hidden="true">{tick.glyph()}</span> })}
+        {Tick::of(message_status).map(tick_icon)}
         <span class=format!("status {}", message_status.as_str())>{label}</span>
+    }
+}
+
+/// WhatsApp's marks, drawn as it draws them: a clock, one tick, two ticks
+/// (blue once read), or a warning.
+fn tick_icon(tick: Tick) -> impl IntoView {
+    let one = "M1.5 6.5l3 3 6-7";
+    let two = "M1 6.5l3 3 6-7M6.5 8.5l1 1 6-7";
+    let path = match tick {
+        Tick::Clock => "M8 2.5a4 4 0 1 0 .01 0M8 4.5v2.5l1.8 1.2",
+        Tick::Sent => one,
+        Tick::Delivered | Tick::Read => two,
+        Tick::Failed => "M8 2v5M8 9.2v.8",
+    };
+    view! {
+        <svg class=tick.class() viewBox="0 0 16 12" width="16" height="12" aria-hidden="true">
+            <path d=path fill="none" stroke="currentColor" stroke-width="1.5"
+                stroke-linecap="round" stroke-linejoin="round"/>
+        </svg>
     }
 }
 
