@@ -279,6 +279,9 @@ for (const csp of ['strict', 'permissive']) {
         value: area.value, start: area.selectionStart, end: area.selectionEnd, focused: document.activeElement === area,
       }));
       assert.deepEqual(after, { value: 'A reply I am still writing', start: 2, end: 7, focused: true });
+      // Ctrl+Enter sends from the box (here without a number, so it says so).
+      await box.press('Control+Enter');
+      await sidebar.locator('#error', { hasText: 'Enter the number to send to' }).waitFor({ timeout: WAIT });
       await box.fill('');
     });
 

@@ -233,12 +233,7 @@ pub async fn perform(app: &Rc<App>, action: Action) -> Outcome {
             }
         }
         Action::Comment(body) => {
-            let chat_id = app.model.borrow().panel.chat.as_ref().map(|c| c.id);
-            let Some(chat_id) = chat_id else {
-                return Err(problem(
-                    "This chat has no Chorus history yet: send a message first.",
-                ));
-            };
+            let chat_id = known_chat(app)?;
             let comment = app
                 .relay()
                 .call_endpoint(&endpoints::AddComment {
@@ -465,14 +460,15 @@ async fn send_to_selected(app: &Rc<App>, text: &str, file: Option<Uuid>) -> Outc
     Ok(())
 }
 
+/// The open chat's id, once the relay knows the chat.
+fn known_chat(app: &App) -> Result<Uuid, Failure> {
+    let chat_id = app.model.borrow().panel.chat.as_ref().map(|c| c.id);
+    chat_id.ok_or_else(|| problem("This chat has no Chorus history yet: send a message first."))
+}
+
 /// Renames, resolves or reopens the open chat.
 async fn update_chat(app: &Rc<App>, change: UpdateChat) -> Outcome {
-    let chat_id = app.model.borrow().panel.chat.as_ref().map(|c| c.id);
-    let Some(chat_id) = chat_id else {
-        return Err(problem(
-            "This chat has no Chorus history yet: send a message first.",
-        ));
-    };
+    let chat_id = known_chat(app)?;
     let chat = app
         .relay()
         .call_endpoint(&endpoints::ChangeChat {

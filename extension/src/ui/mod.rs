@@ -47,7 +47,7 @@ impl Tab {
         Tab::Host,
     ];
 
-    /// Its label and its `data-arg`.
+    /// Its label.
     pub fn name(self) -> &'static str {
         match self {
             Tab::Chat => "Chat",

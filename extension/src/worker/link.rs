@@ -1,4 +1,5 @@
-//! One WebSocket to the relay that stays up: hello with the session token,
+//! One WebSocket to the relay that stays up (gloo-net's socket as a stream
+//! and a sink): hello with the session token,
 //! a keep-alive every [`KEEPALIVE_SECONDS`] (which also keeps Chrome from
 //! stopping the service worker), and reconnection with exponential backoff
 //! and jitter when it drops. Requests wait for their reply by id.
@@ -12,9 +13,12 @@ use chorus_shared::protocol::{
     Ack, ClientFrame, ClientRole, Outcome, Request, ServerFrame, KEEPALIVE_SECONDS,
     PROTOCOL_VERSION,
 };
-use futures_channel::oneshot;
-use wasm_bindgen::prelude::*;
-use web_sys::{MessageEvent, WebSocket};
+use futures_channel::{mpsc, oneshot};
+use futures_util::future::Either;
+use futures_util::stream::SplitStream;
+use futures_util::{SinkExt as _, StreamExt as _};
+use gloo_net::websocket::futures::WebSocket;
+use gloo_net::websocket::Message;
 
 use crate::browser::relay::Relay;
 use crate::browser::{random, sleep};
@@ -40,7 +44,10 @@ struct Inner {
     role: ClientRole,
     on_frame: OnFrame,
     on_state: OnState,
-    socket: RefCell<Option<WebSocket>>,
+    /// Frames for the open socket, if one is open.
+    outbox: RefCell<Option<mpsc::UnboundedSender<String>>>,
+    /// Dropped to stop reading the open socket (which closes it).
+    hangup: RefCell<Option<oneshot::Sender<()>>>,
     welcomed: Cell<bool>,
     stopped: Cell<bool>,
     next_id: Cell<u64>,
@@ -56,7 +63,8 @@ impl Link {
                 role,
                 on_frame,
                 on_state,
-                socket: RefCell::new(None),
+                outbox: RefCell::new(None),
+                hangup: RefCell::new(None),
                 welcomed: Cell::new(false),
                 stopped: Cell::new(false),
                 next_id: Cell::new(1),
@@ -71,9 +79,8 @@ impl Link {
     /// Closes the connection for good.
     pub fn stop(&self) {
         self.inner.stopped.set(true);
-        if let Some(socket) = self.inner.socket.borrow_mut().take() {
-            let _ = socket.close();
-        }
+        self.inner.outbox.borrow_mut().take();
+        self.inner.hangup.borrow_mut().take();
     }
 
     /// Whether the relay has accepted this connection.
@@ -90,22 +97,20 @@ impl Link {
         let text = serde_json::to_string(&ClientFrame { id, request }).unwrap_or_default();
         let sent = self
             .inner
-            .socket
+            .outbox
             .borrow()
             .as_ref()
-            .is_some_and(|socket| socket.send_with_str(&text).is_ok());
+            .is_some_and(|outbox| outbox.unbounded_send(text).is_ok());
         if !sent {
             self.inner.pending.borrow_mut().remove(&id);
             return Err(offline("Not connected to the relay."));
         }
         let timeout = Box::pin(sleep(REPLY_TIMEOUT_MS));
         match futures_util::future::select(receiver, timeout).await {
-            futures_util::future::Either::Left((Ok(Outcome::Ok(ack)), _)) => Ok(*ack),
-            futures_util::future::Either::Left((Ok(Outcome::Error(error)), _)) => Err(error),
-            futures_util::future::Either::Left((Err(_), _)) => {
-                Err(offline("The connection to the relay dropped."))
-            }
-            futures_util::future::Either::Right(_) => {
+            Either::Left((Ok(Outcome::Ok(ack)), _)) => Ok(*ack),
+            Either::Left((Ok(Outcome::Error(error)), _)) => Err(error),
+            Either::Left((Err(_), _)) => Err(offline("The connection to the relay dropped.")),
+            Either::Right(_) => {
                 self.inner.pending.borrow_mut().remove(&id);
                 Err(offline("The relay did not answer in time."))
             }
@@ -142,61 +147,72 @@ impl Link {
 
     async fn connect_once(&self, first: bool) -> Ended {
         let url = self.inner.relay.ws_url();
-        let Ok(socket) = WebSocket::new(&url) else {
+        let Ok(socket) = WebSocket::open(&url) else {
             return Ended::Refused(format!(
                 "\"{}\" is not a relay address. Set it in Chorus options.",
                 self.inner.relay.base
             ));
         };
-        let (opened_tx, opened_rx) = oneshot::channel::<bool>();
-        let (closed_tx, closed_rx) = oneshot::channel::<()>();
-        let opened_tx = Rc::new(RefCell::new(Some(opened_tx)));
-        let closed_tx = Rc::new(RefCell::new(Some(closed_tx)));
-        let on_open = {
-            let opened = opened_tx.clone();
-            Closure::<dyn FnMut()>::new(move || {
-                if let Some(tx) = opened.borrow_mut().take() {
-                    let _ = tx.send(true);
+        let (mut sink, stream) = socket.split();
+        let (outbox, mut queued) = mpsc::unbounded::<String>();
+        *self.inner.outbox.borrow_mut() = Some(outbox);
+        // Frames go out in order until the outbox is dropped (a stop, or the
+        // end of this connection).
+        wasm_bindgen_futures::spawn_local(async move {
+            while let Some(text) = queued.next().await {
+                if sink.send(Message::Text(text)).await.is_err() {
+                    break;
                 }
-            })
+            }
+        });
+        // The socket closes when both of its halves are dropped: the writer
+        // ends with the outbox, the reader on a hang-up (or when the relay
+        // closes it).
+        let (hangup, hung_up) = oneshot::channel::<()>();
+        *self.inner.hangup.borrow_mut() = Some(hangup);
+        let reading = futures_util::future::select(Box::pin(self.clone().read(stream)), hung_up);
+        let hello = Box::pin(self.hello(first));
+        let (answer, reading) = match futures_util::future::select(hello, reading).await {
+            Either::Left((answer, reading)) => (answer, reading),
+            Either::Right(_) => {
+                // Closed before the relay answered hello: nobody there.
+                self.detach();
+                return Ended::Dropped {
+                    was_up: false,
+                    problem: format!(
+                        "Cannot reach the relay at {}. Retrying…",
+                        self.inner.relay.base
+                    ),
+                };
+            }
         };
-        let on_close = {
-            let opened = opened_tx.clone();
-            let closed = closed_tx.clone();
-            Closure::<dyn FnMut()>::new(move || {
-                if let Some(tx) = opened.borrow_mut().take() {
-                    let _ = tx.send(false);
-                }
-                if let Some(tx) = closed.borrow_mut().take() {
-                    let _ = tx.send(());
-                }
-            })
-        };
-        let on_message = {
-            let link = self.clone();
-            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                if let Some(text) = event.data().as_string() {
-                    link.receive(&text);
-                }
-            })
-        };
-        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        socket.set_onerror(Some(on_close.as_ref().unchecked_ref()));
-        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        *self.inner.socket.borrow_mut() = Some(socket.clone());
-
-        let unreachable = || Ended::Dropped {
-            was_up: false,
-            problem: format!(
-                "Cannot reach the relay at {}. Retrying…",
-                self.inner.relay.base
-            ),
-        };
-        if !opened_rx.await.unwrap_or(false) {
-            self.detach(&socket);
-            return unreachable();
+        if let Err(error) = answer {
+            self.detach();
+            return match error.code {
+                ErrorCode::Unauthenticated
+                | ErrorCode::Forbidden
+                | ErrorCode::HostAlreadyConnected
+                | ErrorCode::NotFound => Ended::Refused(error.message),
+                _ => Ended::Dropped {
+                    was_up: false,
+                    problem: error.message,
+                },
+            };
         }
+        self.inner.welcomed.set(true);
+        (self.inner.on_state)(true, None);
+        // Whichever ends first, the other half is dropped here.
+        let _ = reading.await;
+        self.inner.welcomed.set(false);
+        self.detach();
+        Ended::Dropped {
+            was_up: true,
+            problem: "The connection to the relay dropped. Reconnecting…".into(),
+        }
+    }
+
+    /// Says hello in this link's role.
+    async fn hello(&self, first: bool) -> Result<Ack, ErrorDetail> {
         let role = match (&self.inner.role, first) {
             // Only the first connection after hosting is switched on takes
             // over: a later reconnection must not steal the number back from
@@ -212,45 +228,28 @@ impl Link {
             },
             (role, _) => role.clone(),
         };
-        let hello = Request::Hello {
+        self.request(Request::Hello {
             version: PROTOCOL_VERSION,
             token: self.inner.relay.token.clone().unwrap_or_default(),
             role,
-        };
-        let outcome = self.request(hello).await.err();
-        if let Some(error) = outcome {
-            self.detach(&socket);
-            return match error.code {
-                ErrorCode::Unauthenticated
-                | ErrorCode::Forbidden
-                | ErrorCode::HostAlreadyConnected
-                | ErrorCode::NotFound => Ended::Refused(error.message),
-                _ => Ended::Dropped {
-                    was_up: false,
-                    problem: error.message,
-                },
-            };
-        }
-        self.inner.welcomed.set(true);
-        (self.inner.on_state)(true, None);
-        let _ = closed_rx.await;
-        self.inner.welcomed.set(false);
-        self.detach(&socket);
-        drop((on_open, on_close, on_message));
-        Ended::Dropped {
-            was_up: true,
-            problem: "The connection to the relay dropped. Reconnecting…".into(),
+        })
+        .await
+    }
+
+    /// Hands each frame to [`Link::receive`] until the socket closes.
+    async fn read(self, mut stream: SplitStream<WebSocket>) {
+        while let Some(Ok(message)) = stream.next().await {
+            if let Message::Text(text) = message {
+                self.receive(&text);
+            }
         }
     }
 
-    fn detach(&self, socket: &WebSocket) {
-        socket.set_onopen(None);
-        socket.set_onclose(None);
-        socket.set_onerror(None);
-        socket.set_onmessage(None);
-        let _ = socket.close();
-        self.inner.socket.borrow_mut().take();
-        // Requests in flight will not get their replies on this socket.
+    /// Ends this connection's outbox (closing the socket) and fails the
+    /// requests that waited on it.
+    fn detach(&self) {
+        self.inner.outbox.borrow_mut().take();
+        self.inner.hangup.borrow_mut().take();
         self.inner.pending.borrow_mut().clear();
     }
 

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use chorus_shared::message::Direction;
 use chorus_shared::team::{ChatStatus, TimelineItem};
 
-use super::{dispatch, sends, status, value, Action};
+use super::{dispatch, message_box, status, value, Action};
 use crate::ui::present::{
     arrow, chat_title, comment_line, initials, last_line, member_name, message_text, status_label,
 };
@@ -61,9 +61,11 @@ pub fn tab(shown: RwSignal<Model>) -> impl IntoView {
                                         <span class="badge" title="unread">{chat.unread}</span>
                                     })}
                                 </div>
-                                <div class="muted">
-                                    {move || shown.with(|m| member_name(&m.members, assignee))}
-                                </div>
+                                // Only an organization's chats are assigned.
+                                {move || shown.with(|m| m.settings.profile.is_some().then(|| {
+                                    let name = member_name(&m.members, assignee);
+                                    view! { <div class="muted">"Assigned to " {name}</div> }
+                                }))}
                                 <div class="last">{last_line(&chat)}</div>
                             </div>
                         </li>
@@ -139,12 +141,7 @@ fn panel(shown: RwSignal<Model>) -> impl IntoView {
                     add_comment();
                 }>
                     <label for="comment-text">"Note for the team (not sent)"</label>
-                    <textarea id="comment-text" rows="2" node_ref=comment on:keydown=move |ev| {
-                        if sends(&ev) {
-                            ev.prevent_default();
-                            add_comment();
-                        }
-                    }></textarea>
+                    {message_box("comment-text", 2, comment, add_comment)}
                     <button type="submit">"Add comment"</button>
                 </form>
             }
@@ -184,12 +181,7 @@ fn write_box() -> impl IntoView {
             send();
         }>
             <label for="chat-text">"Message through Chorus (Ctrl+Enter sends)"</label>
-            <textarea id="chat-text" rows="2" node_ref=text on:keydown=move |ev| {
-                if sends(&ev) {
-                    ev.prevent_default();
-                    send();
-                }
-            }></textarea>
+            {message_box("chat-text", 2, text, send)}
             <button type="submit">"Send"</button>
         </form>
     }

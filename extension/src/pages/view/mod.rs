@@ -191,9 +191,22 @@ where
         .unwrap_or_default()
 }
 
-/// Whether a key press in a message box means "send" (Ctrl or Cmd+Enter).
-fn sends(event: &leptos::ev::KeyboardEvent) -> bool {
-    event.key() == "Enter" && (event.ctrl_key() || event.meta_key())
+/// A message box where Ctrl+Enter (Cmd+Enter) does what its form's button
+/// does.
+fn message_box(
+    id: &'static str,
+    rows: u32,
+    node: NodeRef<html::Textarea>,
+    send: impl Fn() + Copy + 'static,
+) -> impl IntoView {
+    view! {
+        <textarea id=id rows=rows node_ref=node on:keydown=move |ev| {
+            if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+                ev.prevent_default();
+                send();
+            }
+        }></textarea>
+    }
 }
 
 /// A message's state as WhatsApp marks it, then in words.

@@ -4,7 +4,7 @@
 use leptos::html;
 use leptos::prelude::*;
 
-use super::{dispatch, file_choices, sends, status, value, Action};
+use super::{dispatch, file_choices, message_box, status, value, Action};
 use crate::ui::present::{sent_line, status_label};
 use crate::ui::Model;
 
@@ -28,12 +28,7 @@ pub fn tab(shown: RwSignal<Model>) -> impl IntoView {
             <label for="send-phone">"Number, with country code"</label>
             <input id="send-phone" type="tel" placeholder="+44 7400 000000" required node_ref=phone/>
             <label for="send-text">"Message (Ctrl+Enter sends)"</label>
-            <textarea id="send-text" rows="3" node_ref=text on:keydown=move |ev| {
-                if sends(&ev) {
-                    ev.prevent_default();
-                    send();
-                }
-            }></textarea>
+            {message_box("send-text", 3, text, send)}
             <label for="send-file">"File from the library"</label>
             <select id="send-file" node_ref=file>{file_choices(shown)}</select>
             <button type="submit">"Send"</button>
