@@ -301,6 +301,12 @@ mod tests {
             panic!("rows")
         };
         assert_eq!(snapshot.header.as_deref(), Some("Ana"));
+        assert!(!snapshot.dark, "a bridge that does not say is light");
+        let FromBridge::Rows(snapshot) = FromBridge::parse(r#"{"event":"rows","dark":true}"#)
+        else {
+            panic!("rows")
+        };
+        assert!(snapshot.dark);
         assert_eq!(
             FromBridge::parse("{\"event\":\"new\"}"),
             FromBridge::Unknown

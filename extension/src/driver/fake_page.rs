@@ -149,6 +149,7 @@ impl FakeWhatsApp {
             Element::MediaFileInput | Element::DocumentFileInput => self.attach_menu,
             Element::CaptionBox | Element::MediaSendButton => preview,
             Element::InvalidNumberPopup | Element::PopupButton => self.popup.is_some(),
+            Element::DarkTheme => false,
         }
     }
 
@@ -335,6 +336,7 @@ impl Page for FakePage {
         Snapshot {
             rows: state.rows.get(chat).cloned().unwrap_or_default(),
             header: Some(header),
+            dark: false,
         }
     }
 

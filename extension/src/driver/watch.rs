@@ -236,6 +236,7 @@ mod tests {
         Snapshot {
             rows,
             header: Some(header.into()),
+            dark: false,
         }
     }
 
