@@ -7,7 +7,7 @@
   if (globalThis.__chorusBridge) return;
   globalThis.__chorusBridge = true;
   // The protocol version: `BRIDGE_PROTOCOL` in extension/src/driver/bridge.rs.
-  const PROTOCOL = 1;
+  const PROTOCOL = 2;
 
   const nonce = crypto.randomUUID();
   const frame = document.createElement('iframe');
@@ -15,7 +15,7 @@
   frame.setAttribute('data-chorus', 'sidebar');
   frame.title = 'Chorus';
   let width = 360;
-  let narrowed = null; // { selectors } chosen by Rust
+  let narrowed = null; // { selectors, contain } chosen by Rust
   let placed = null; // the frame's style as last set (normalised by the browser)
   const place = () => {
     if (frame.style.cssText !== placed) {
@@ -28,6 +28,8 @@
       const target = first(narrowed.selectors)[0];
       const value = 'calc(100% - ' + width + 'px)';
       if (target && target.style.width !== value) target.style.width = value;
+      // Fixed-position wrappers inside follow the root, not the window.
+      if (target && narrowed.contain && target.style.contain !== 'layout') target.style.contain = 'layout';
     }
   };
 
@@ -65,9 +67,12 @@
       }
       const probes = Object.keys(watch.probes).filter((name) =>
         watch.probes[name].some((selector) => row.matches(selector) || row.querySelector(selector)));
-      const icons = [...row.querySelectorAll('[' + watch.icon_attribute + ']')]
-        .map((icon) => icon.getAttribute(watch.icon_attribute));
-      return { id: row.getAttribute(watch.id_attribute), text, probes, icons };
+      const iconElements = [...row.querySelectorAll('[' + watch.icon_attribute + ']')];
+      const icons = iconElements.map((icon) => icon.getAttribute(watch.icon_attribute));
+      const labels = iconElements
+        .map((icon) => icon.getAttribute('aria-label') || (icon.parentElement && icon.parentElement.getAttribute('aria-label')))
+        .filter(Boolean);
+      return { id: row.getAttribute(watch.id_attribute), text, probes, icons, labels };
     });
     const header = first(watch.header)[0];
     return { rows, header: header ? textOf(header) : null, dark: first(watch.dark || [])[0] !== null };
@@ -137,8 +142,8 @@
     },
     idle: () => ({ ms: lastInput ? Date.now() - lastInput : 1e12 }),
     watch: (config) => { watch = config; lastSnapshot = ''; changed(); return snapshot(); },
-    layout: ({ selectors, sidebar_width }) => {
-      narrowed = { selectors };
+    layout: ({ selectors, sidebar_width, contain }) => {
+      narrowed = { selectors, contain };
       width = sidebar_width;
       placed = null;
       place();

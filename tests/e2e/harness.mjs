@@ -130,12 +130,12 @@ export async function setRelay(browser, relay) {
   await page.close();
 }
 
-/** Opens WhatsApp Web (the fixture) and returns the page and its sidebar. */
-export async function openWhatsApp(browser, csp) {
+/** Opens WhatsApp Web (the fixture, imitating a DOM `generation`) and returns the page and its sidebar. */
+export async function openWhatsApp(browser, csp, generation = 'current') {
   const page = browser.context.pages().find((p) => p.url().startsWith('https://web.whatsapp.com'))
     || await browser.context.newPage();
   page.on('console', (message) => browser.console.push(`[whatsapp] ${message.type()}: ${message.text()}`));
-  await page.goto(`https://web.whatsapp.com/?csp=${csp}`);
+  await page.goto(`https://web.whatsapp.com/?csp=${csp}&gen=${generation}`);
   const sidebar = page.frameLocator('iframe[data-chorus="sidebar"]');
   await sidebar.locator('h1').waitFor({ timeout: WAIT });
   return { page, sidebar };
@@ -155,6 +155,14 @@ export async function signUp(sidebar, { email, phone, type, organization }) {
   }
   await sidebar.getByRole('button', { name: 'Continue' }).click();
   await sidebar.locator('#credits').waitFor({ timeout: WAIT });
+}
+
+/** Sends a text to a number from the sidebar's Send tab. */
+export async function send(sidebar, phone, text) {
+  await tab(sidebar, 'Send');
+  await sidebar.locator('#send-phone').fill(phone);
+  await sidebar.locator('#send-text').fill(text);
+  await sidebar.locator('form[data-form="send"] button[type=submit]').click();
 }
 
 export async function tab(sidebar, name) {

@@ -7,17 +7,10 @@ import { after, before, describe, it } from 'node:test';
 
 import {
   WAIT, api, grant, keepEvidence, openBrowser, openWhatsApp, setRelay, signIn, signUp,
-  startFixture, startRelay, tab,
+  send, startFixture, startRelay, tab,
 } from './harness.mjs';
 
 const CUSTOMER = '447400000201';
-
-async function send(sidebar, phone, text) {
-  await tab(sidebar, 'Send');
-  await sidebar.locator('#send-phone').fill(phone);
-  await sidebar.locator('#send-text').fill(text);
-  await sidebar.locator('form[data-form="send"] button[type=submit]').click();
-}
 
 async function waitFor(check, what) {
   const deadline = Date.now() + WAIT;

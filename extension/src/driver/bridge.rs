@@ -14,7 +14,7 @@ use super::selectors::Element;
 use super::watch::{Snapshot, WatchConfig};
 
 /// The version of this protocol; the bridge refuses requests of another.
-pub const BRIDGE_PROTOCOL: u32 = 1;
+pub const BRIDGE_PROTOCOL: u32 = 2;
 
 /// A file handed to a file input, as choosing it in a dialog would.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -80,6 +80,9 @@ pub enum BridgeOp {
         selectors: &'static [&'static str],
         /// The sidebar's width in CSS pixels.
         sidebar_width: u32,
+        /// Make the root the containing block of fixed-position wrappers
+        /// inside it, so they narrow with it whatever their positioning.
+        contain: bool,
     },
 }
 
@@ -189,7 +192,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_value(&request).unwrap(),
-            json!({"version": 1, "id": 7, "op": "follow_link", "args": {"href": "https://wa.me/1"}})
+            json!({"version": BRIDGE_PROTOCOL, "id": 7, "op": "follow_link", "args": {"href": "https://wa.me/1"}})
         );
         let idle = BridgeRequest {
             version: BRIDGE_PROTOCOL,
@@ -198,7 +201,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_value(&idle).unwrap(),
-            json!({"version": 1, "id": 8, "op": "idle"})
+            json!({"version": BRIDGE_PROTOCOL, "id": 8, "op": "idle"})
         );
     }
 
@@ -265,6 +268,7 @@ mod tests {
             BridgeOp::Layout {
                 selectors: &[],
                 sidebar_width: 0,
+                contain: true,
             },
         ];
         for op in every_op {

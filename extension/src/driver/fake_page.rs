@@ -178,6 +178,7 @@ impl FakeWhatsApp {
                 text: Some(text.clone()),
                 probes: vec![],
                 icons: vec!["msg-check".into()],
+                labels: vec![],
             };
             self.scheduled.push((self.now + delay, chat.clone(), row));
         }
@@ -320,6 +321,12 @@ impl Page for FakePage {
 
     async fn idle_ms(&self) -> Result<u64, String> {
         let state = self.state.borrow();
+        if state
+            .person_typing_until
+            .is_some_and(|until| state.now < until)
+        {
+            return Ok(0);
+        }
         Ok((state.now - state.last_input).max(0) as u64)
     }
 

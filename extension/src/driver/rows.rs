@@ -82,6 +82,19 @@ impl Tick {
         }
     }
 
+    /// Reads an icon's accessible label (" Read ", " Delivered "): newer
+    /// builds draw read and delivered with the same icon and tell them apart
+    /// only here.
+    pub fn from_label(label: &str) -> Option<Tick> {
+        match label.trim().to_lowercase().as_str() {
+            "pending" => Some(Tick::Pending),
+            "sent" => Some(Tick::Sent),
+            "delivered" => Some(Tick::Delivered),
+            "read" | "seen" | "played" => Some(Tick::Read),
+            _ => None,
+        }
+    }
+
     /// What the host tells the relay when a row reaches this tick, if
     /// anything (a pending row is not sent yet).
     pub fn report(self, row: &RowId) -> Option<DeliveryReport> {
@@ -99,6 +112,15 @@ impl Tick {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_tell_read_from_delivered_where_icons_do_not() {
+        assert_eq!(Tick::from_label(" Read "), Some(Tick::Read));
+        assert_eq!(Tick::from_label(" Delivered "), Some(Tick::Delivered));
+        assert_eq!(Tick::from_label("Sent"), Some(Tick::Sent));
+        assert_eq!(Tick::from_label(" Pending "), Some(Tick::Pending));
+        assert_eq!(Tick::from_label("Voice message"), None);
+    }
 
     #[test]
     fn outgoing_and_incoming_rows_are_told_apart() {

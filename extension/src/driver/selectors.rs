@@ -119,7 +119,11 @@ impl Element {
             Element::CaptionBox => &[
                 "[data-testid=\"media-caption-input-container\"] [contenteditable=\"true\"]",
                 "div[role=\"textbox\"][aria-label*=\"caption\" i]",
-                "div[aria-label=\"Add a caption\"][contenteditable=\"true\"]",
+                "[contenteditable=\"true\"][aria-label*=\"caption\" i]",
+                "[contenteditable=\"true\"][title*=\"caption\" i]",
+                "[contenteditable=\"true\"][data-testid=\"media-caption-input\"]",
+                "[data-testid=\"media-caption-input\"] [contenteditable=\"true\"]",
+                "[data-testid=\"media-preview\"] [contenteditable=\"true\"]",
             ],
             Element::MediaSendButton => &[
                 "div[role=\"button\"][aria-label=\"Send\"]",

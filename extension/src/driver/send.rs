@@ -1,8 +1,8 @@
 //! One send, start to finish, the way a careful person would do it in
-//! WhatsApp Web: check the page, wait until the person at this browser is
-//! not typing, open the chat, make sure it holds no draft of theirs, type
+//! WhatsApp Web: check the page, wait until the person at this browser has
+//! stopped typing, open the chat, make sure it holds no draft of theirs, type
 //! (or attach and caption), press send, find the new row, and put the
-//! person's view back where it was.
+//! person's view back where it was (with any draft they left there).
 //!
 //! Each [`Phase`] is announced through [`SendLog`], which is also told the
 //! moment before send is pressed: from then on the message must never be
@@ -139,11 +139,12 @@ async fn prepare(
                 .into(),
         ));
     };
-    // Never type into a chat the person at this browser is writing in.
+    // Never type while the person at this browser is typing. A draft they
+    // left is no obstacle: WhatsApp keeps drafts per chat, so switching to
+    // the recipient and back leaves it where it was.
     loop {
-        let draft = page.read(Element::ComposeBox).await.ok().flatten();
         let idle = page.idle_ms().await.unwrap_or(u64::MAX);
-        if is_blank(draft.as_deref()) && idle >= USER_IDLE_MS {
+        if idle >= USER_IDLE_MS {
             break;
         }
         log.phase(Phase::WaitingForPerson);

@@ -66,6 +66,9 @@ pub struct SeenRow {
     /// The icons inside it.
     #[serde(default)]
     pub icons: Vec<String>,
+    /// The accessible labels of those icons (or of their wrappers).
+    #[serde(default)]
+    pub labels: Vec<String>,
 }
 
 impl SeenRow {
@@ -78,12 +81,14 @@ impl SeenRow {
             .unwrap_or(MessageKind::Text)
     }
 
-    /// The furthest tick its icons show.
+    /// The furthest tick its icons or their labels show.
     pub fn tick(&self) -> Option<Tick> {
-        self.icons
+        let by_icon = self.icons.iter().filter_map(|icon| Tick::from_icon(icon));
+        let by_label = self
+            .labels
             .iter()
-            .filter_map(|icon| Tick::from_icon(icon))
-            .max()
+            .filter_map(|label| Tick::from_label(label));
+        by_icon.chain(by_label).max()
     }
 }
 
@@ -229,6 +234,7 @@ mod tests {
             text: Some(text.into()),
             probes: vec![],
             icons: icons.iter().map(|s| s.to_string()).collect(),
+            labels: vec![],
         }
     }
 
@@ -293,6 +299,17 @@ mod tests {
             vec![RowEvent::Tick {
                 wa_id: id.into(),
                 tick: Tick::Delivered
+            }]
+        );
+        // A newer build: the same double check, "Read" only in its label.
+        let mut read = row(id, "hi", &["msg-dblcheck"]);
+        read.labels = vec![" Read ".into()];
+        let events = tracker.update(&snapshot("Ana", vec![read]));
+        assert_eq!(
+            events,
+            vec![RowEvent::Tick {
+                wa_id: id.into(),
+                tick: Tick::Read
             }]
         );
     }

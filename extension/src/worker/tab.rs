@@ -126,6 +126,7 @@ impl Tab {
         self.call(BridgeOp::Layout {
             selectors: Element::AppRoot.selectors(),
             sidebar_width,
+            contain: true,
         })
         .await?;
         let first: Snapshot = self

@@ -195,6 +195,31 @@ fn a_person_typing_is_waited_for_and_their_words_stay_theirs() {
 }
 
 #[test]
+fn a_draft_left_in_the_open_chat_does_not_hold_sends_to_others() {
+    let page = FakePage::default();
+    {
+        let mut state = page.state.borrow_mut();
+        state.open = Some(jid(BEN));
+        state.drafts.insert(jid(BEN), "note to self".into());
+    }
+    let (outcome, heard) = run(&page, &text_to(ANA, "From the team"));
+    assert!(
+        matches!(outcome, Outcome::Sent { wa_id: Some(_) }),
+        "{outcome:?}"
+    );
+    assert_eq!(heard.waits, 0, "nobody was typing");
+    assert_eq!(sent_by_driver(&page)[0].text, "From the team");
+    page.pause(1_000).now_or_never();
+    let state = page.state.borrow();
+    assert_eq!(
+        state.open.as_deref(),
+        Some(jid(BEN).as_str()),
+        "back on their chat"
+    );
+    assert_eq!(state.drafts[&jid(BEN)], "note to self", "with their draft");
+}
+
+#[test]
 fn a_draft_left_in_the_recipients_chat_holds_the_send() {
     let page = FakePage::default();
     {

@@ -1,0 +1,96 @@
+// The driver against the other WhatsApp Web DOM generations the notes
+// describe (the other browser tests use the current one): an older build
+// (plain compose box, `clip` attach, unlabelled `send` icons, a caption box
+// known by its title) and a newer one (read told from delivered only by the
+// tick's label, a caption box known by its test id, a fixed-position app
+// wrapper). Each: room for the sidebar, a text past a draft left in the open
+// chat, ticks followed to "read", and a photo with its caption.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import {
+  WAIT, grant, keepEvidence, openBrowser, openWhatsApp, send, setRelay, signUp, startFixture, startRelay, tab,
+} from './harness.mjs';
+
+// A 1×1 PNG, so the relay's content check sees a real image.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+
+for (const [generation, digits] of [['older', '447400000610'], ['newer', '447400000620']]) {
+  describe(`the driver against the ${generation} WhatsApp Web generation`, () => {
+    let relay; let fixture; let browser; let page; let sidebar;
+    const step = (name, body) => it(name, async (t) => {
+      try {
+        await body();
+      } catch (error) {
+        const where = await keepEvidence(`${generation}-${t.name}`, [browser]);
+        error.message += `\n(screenshots and console in ${where})`;
+        throw error;
+      }
+    });
+
+    before(async () => {
+      relay = await startRelay();
+      fixture = await startFixture();
+      browser = await openBrowser(fixture, `generation-${generation}`);
+      await setRelay(browser, relay);
+      ({ page, sidebar } = await openWhatsApp(browser, 'strict', generation));
+      const email = `generation-${generation}@example.com`;
+      await signUp(sidebar, { email, phone: `+${digits}`, type: 'agent' });
+      await grant(relay, { user_email: email }, 10);
+      await tab(sidebar, 'Host');
+      await sidebar.locator('#hosting').selectOption('you');
+      await sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+    });
+    after(async () => {
+      await browser?.context.close();
+      fixture?.close();
+      relay?.stop();
+    });
+
+    step('no part of the open conversation lies under the sidebar', async () => {
+      await page.evaluate(() => window.fixture.openChat('447400000301'));
+      await page.locator('#main').waitFor({ timeout: WAIT });
+      const room = await page.evaluate(() => ({
+        main: document.getElementById('main').getBoundingClientRect().right,
+        sidebar: document.querySelector('iframe[data-chorus="sidebar"]').getBoundingClientRect().left,
+      }));
+      assert.ok(room.main <= room.sidebar + 1, JSON.stringify(room));
+    });
+
+    step('a text goes out past a draft left in the open chat, and the draft stays', async () => {
+      await page.locator('#main footer [contenteditable="true"]').click();
+      await page.keyboard.type('Draft left here');
+      await send(sidebar, '+44 7400 000602', 'Hello from Chorus');
+      await sidebar.locator('#sent li', { hasText: 'Hello from Chorus' }).locator('.status', { hasText: /^(sent|delivered|read)$/ })
+        .waitFor({ timeout: 2 * WAIT });
+      const sent = await page.evaluate(() => window.fixture.sent('447400000602'));
+      assert.deepEqual(sent.map((m) => m.text), ['Hello from Chorus']);
+      await page.waitForFunction(() => window.fixture.openJid() === '447400000301@c.us', null, { timeout: WAIT });
+      assert.equal(await page.evaluate(() => window.fixture.draft('447400000301')), 'Draft left here');
+    });
+
+    step('ticks are followed to read in the chat on screen', async () => {
+      await page.evaluate(() => window.fixture.openChat('447400000602'));
+      await page.waitForFunction(() => window.fixture.openJid() === '447400000602@c.us', null, { timeout: WAIT });
+      await send(sidebar, '+44 7400 000602', 'Read me');
+      await sidebar.locator('#sent li', { hasText: 'Read me' }).locator('.status', { hasText: /^read$/ })
+        .waitFor({ timeout: 2 * WAIT });
+    });
+
+    step('a photo goes out with its caption', async () => {
+      await tab(sidebar, 'Files');
+      await sidebar.locator('#upload').setInputFiles({ name: 'shop.png', mimeType: 'image/png', buffer: PNG });
+      await sidebar.locator('#files li', { hasText: 'shop.png' }).getByRole('button', { name: 'Send shop.png' }).click();
+      await sidebar.locator('#send-phone').fill('+44 7400 000602');
+      await sidebar.locator('#send-text').fill('Our shop');
+      await sidebar.locator('form[data-form="send"] button[type=submit]').click();
+      await sidebar.locator('#sent li', { hasText: 'shop.png' }).locator('.status', { hasText: /^(sent|delivered|read)$/ })
+        .waitFor({ timeout: 2 * WAIT });
+      const sent = await page.evaluate(() => window.fixture.sent('447400000602'));
+      const photo = sent.filter((m) => m.kind === 'image');
+      assert.equal(photo.length, 1, JSON.stringify(sent));
+      assert.equal(photo[0].fileName, 'shop.png');
+      assert.equal(photo[0].text, 'Our shop');
+    });
+  });
+}
