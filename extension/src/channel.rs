@@ -77,6 +77,10 @@ pub enum SidebarRequest {
         /// Collapsed to a thin strip.
         collapsed: bool,
     },
+    /// The person typed or clicked in the sidebar: a hosted send must not
+    /// take the keyboard from them (the page's own bridge cannot see
+    /// input inside the sidebar's frame).
+    PersonActive,
     /// Open a chat with this number in the sidebar's WhatsApp Web tab.
     OpenChat {
         /// Digits with country code.

@@ -4,12 +4,14 @@
 // known by its title) and a newer one (read told from delivered only by the
 // tick's label, a caption box known by its test id, a fixed-position app
 // wrapper). Each: room for the sidebar, a text past a draft left in the open
-// chat, ticks followed to "read", and a photo with its caption.
+// chat, ticks followed to "read", a photo with its caption, and a send that
+// waits while the person types in the sidebar.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  WAIT, grant, keepEvidence, openBrowser, openWhatsApp, send, setRelay, signUp, startFixture, startRelay, tab,
+  WAIT, api, grant, keepEvidence, openBrowser, openWhatsApp, send, setRelay, signIn, signUp, startFixture, startRelay,
+  tab,
 } from './harness.mjs';
 
 // A 1×1 PNG, so the relay's content check sees a real image.
@@ -17,7 +19,7 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR
 
 for (const [generation, digits] of [['older', '447400000610'], ['newer', '447400000620']]) {
   describe(`the driver against the ${generation} WhatsApp Web generation`, () => {
-    let relay; let fixture; let browser; let page; let sidebar;
+    let relay; let fixture; let browser; let page; let sidebar; let token;
     const step = (name, body) => it(name, async (t) => {
       try {
         await body();
@@ -37,6 +39,7 @@ for (const [generation, digits] of [['older', '447400000610'], ['newer', '447400
       const email = `generation-${generation}@example.com`;
       await signUp(sidebar, { email, phone: `+${digits}`, type: 'agent' });
       await grant(relay, { user_email: email }, 10);
+      token = await signIn(relay, email);
       await tab(sidebar, 'Host');
       await sidebar.locator('#hosting').selectOption('you');
       await sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
@@ -91,6 +94,24 @@ for (const [generation, digits] of [['older', '447400000610'], ['newer', '447400
       assert.equal(photo.length, 1, JSON.stringify(sent));
       assert.equal(photo[0].fileName, 'shop.png');
       assert.equal(photo[0].text, 'Our shop');
+    });
+
+    step('a hosted send waits while the person types in the sidebar', async () => {
+      await tab(sidebar, 'Send');
+      const box = sidebar.locator('#send-text');
+      await box.click();
+      const typing = box.pressSequentially('Typing in the sidebar', { delay: 250 });
+      await new Promise((done) => setTimeout(done, 500));
+      await api(relay, 'POST', '/messages', {
+        token, body: { phone: '+44 7400 000602', text: 'While you type', idempotency_key: `sidebar-typing-${generation}` },
+      });
+      await new Promise((done) => setTimeout(done, 2500));
+      const early = await page.evaluate(() => window.fixture.sent('447400000602').map((m) => m.text));
+      assert.ok(!early.includes('While you type'), 'nothing sent while they type in the sidebar');
+      await typing;
+      await page.waitForFunction(() => window.fixture.sent('447400000602').some((m) => m.text === 'While you type'),
+        null, { timeout: WAIT });
+      assert.equal(await box.inputValue(), 'Typing in the sidebar');
     });
   });
 }

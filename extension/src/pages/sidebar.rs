@@ -60,6 +60,7 @@ pub fn start() {
     APP.with(|cell| *cell.borrow_mut() = Some(app.clone()));
     super::mount(move || super::view::sidebar(shown));
     connect_worker(&app);
+    report_activity(&app);
     wasm_bindgen_futures::spawn_local(async move {
         app.model.borrow_mut().settings = load_settings().await;
         app.render();
@@ -83,6 +84,27 @@ pub fn dispatch(action: Action) {
         }
         app.render();
     });
+}
+
+/// Tells the worker, at most twice a second, that the person is typing or
+/// clicking here, so a hosted send waits as it does for the page.
+fn report_activity(app: &Rc<App>) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let last = Rc::new(std::cell::Cell::new(0.0));
+    for kind in ["keydown", "mousedown"] {
+        let app = app.clone();
+        let last = last.clone();
+        gloo_events::EventListener::new(&document, kind, move |_| {
+            let now = js_sys::Date::now();
+            if now - last.get() >= 500.0 {
+                last.set(now);
+                app.tell_worker(&SidebarRequest::PersonActive);
+            }
+        })
+        .forget();
+    }
 }
 
 fn connect_worker(app: &Rc<App>) {

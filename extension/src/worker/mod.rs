@@ -285,6 +285,11 @@ fn sidebar_asked(worker: &Shared<Worker>, nonce: &str, request: SidebarRequest) 
                 });
             }
         }
+        SidebarRequest::PersonActive => {
+            if let Some(tab) = worker.borrow().tabs.get(nonce) {
+                tab.person_active(crate::browser::now_ms());
+            }
+        }
         SidebarRequest::OpenChat { phone } => {
             let tab = worker.borrow().tabs.get(nonce).cloned();
             if let Some(tab) = tab {

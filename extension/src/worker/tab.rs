@@ -31,6 +31,8 @@ pub struct Tab {
     pending: RefCell<HashMap<u64, oneshot::Sender<Result<Value, String>>>>,
     tracker: RefCell<RowTracker>,
     snapshot: RefCell<Snapshot>,
+    /// When the person last typed or clicked in this tab's sidebar.
+    sidebar_input_ms: Cell<i64>,
 }
 
 /// What a bridge message meant to the worker.
@@ -57,7 +59,13 @@ impl Tab {
             pending: RefCell::new(HashMap::new()),
             tracker: RefCell::new(RowTracker::default()),
             snapshot: RefCell::new(Snapshot::default()),
+            sidebar_input_ms: Cell::new(0),
         }
+    }
+
+    /// The person typed or clicked in this tab's sidebar at `at_ms`.
+    pub fn person_active(&self, at_ms: i64) {
+        self.sidebar_input_ms.set(at_ms);
     }
 
     /// Handles a message from the bridge.
@@ -182,7 +190,9 @@ impl Page for Tab {
 
     async fn idle_ms(&self) -> Result<u64, String> {
         let idle: IdleReply = self.ask(BridgeOp::Idle).await?;
-        Ok(idle.ms.max(0.0) as u64)
+        // The page's bridge sees the page; the sidebar says for itself.
+        let in_sidebar = (now_ms() - self.sidebar_input_ms.get()).max(0) as u64;
+        Ok((idle.ms.max(0.0) as u64).min(in_sidebar))
     }
 
     fn snapshot(&self) -> Snapshot {
