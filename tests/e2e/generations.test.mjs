@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  WAIT, api, grant, keepEvidence, openBrowser, openWhatsApp, send, setRelay, signIn, signUp, startFixture, startRelay,
+  WAIT, api, evidenceStep, grant, openBrowser, openWhatsApp, send, setRelay, signIn, signUp, startFixture, startRelay,
   tab,
 } from './harness.mjs';
 
@@ -20,15 +20,7 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR
 for (const [generation, digits] of [['older', '447400000610'], ['newer', '447400000620']]) {
   describe(`the driver against the ${generation} WhatsApp Web generation`, () => {
     let relay; let fixture; let browser; let page; let sidebar; let token;
-    const step = (name, body) => it(name, async (t) => {
-      try {
-        await body();
-      } catch (error) {
-        const where = await keepEvidence(`${generation}-${t.name}`, [browser]);
-        error.message += `\n(screenshots and console in ${where})`;
-        throw error;
-      }
-    });
+    const step = evidenceStep(generation, () => [browser]);
 
     before(async () => {
       relay = await startRelay();

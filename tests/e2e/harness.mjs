@@ -7,6 +7,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { it } from 'node:test';
+
 import { chromium } from 'playwright-core';
 
 import { startFixture } from './fixture-server.mjs';
@@ -167,6 +169,22 @@ export async function send(sidebar, phone, text) {
 
 export async function tab(sidebar, name) {
   await sidebar.getByRole('tab', { name, exact: true }).click();
+}
+
+/**
+ * A test step that, when it fails, keeps screenshots and consoles of the
+ * browsers `browsers()` returns, named after `label` and the step.
+ */
+export function evidenceStep(label, browsers) {
+  return (name, body) => it(name, async (t) => {
+    try {
+      await body();
+    } catch (error) {
+      const where = await keepEvidence(`${label}-${t.name}`, browsers());
+      error.message += `\n(screenshots and console in ${where})`;
+      throw error;
+    }
+  });
 }
 
 /** Saves screenshots and console logs of `browsers` under target/e2e-artifacts. */

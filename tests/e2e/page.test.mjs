@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  EXTENSION, PASSWORD, ROOT, WAIT, api, grant, keepEvidence, openBrowser, openWhatsApp, setRelay, signIn, signUp,
+  EXTENSION, PASSWORD, ROOT, WAIT, api, evidenceStep, grant, keepEvidence, openBrowser, openWhatsApp, setRelay, signIn, signUp,
   send, startFixture, startRelay, tab,
 } from './harness.mjs';
 
@@ -27,15 +27,7 @@ for (const csp of ['strict', 'permissive']) {
   describe(`the sidebar and the driver in the page (${csp} page policy)`, () => {
     let relay; let fixture; let browser; let page; let sidebar; let token;
     const email = `page-${csp}@example.com`;
-    const step = (name, body) => it(name, async (t) => {
-      try {
-        await body();
-      } catch (error) {
-        const where = await keepEvidence(`${csp}-${t.name}`, [browser]);
-        error.message += `\n(screenshots and console in ${where})`;
-        throw error;
-      }
-    });
+    const step = evidenceStep(csp, () => [browser]);
 
     before(async () => {
       relay = await startRelay();

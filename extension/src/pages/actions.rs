@@ -374,26 +374,25 @@ pub async fn perform(app: &Rc<App>, action: Action) -> Outcome {
             app.load_profile().await?;
         }
         Action::Host(hosting) => {
-            let settings = {
-                let mut model = app.model.borrow_mut();
-                model.settings.hosting = hosting;
-                model.settings.clone()
-            };
-            save_settings(&settings).await;
-            app.tell_worker(&SidebarRequest::SettingsChanged);
+            change_settings(app, |settings| settings.hosting = hosting).await;
             app.load_tab().await?;
         }
         Action::Capture(capture) => {
-            let settings = {
-                let mut model = app.model.borrow_mut();
-                model.settings.capture = capture;
-                model.settings.clone()
-            };
-            save_settings(&settings).await;
-            app.tell_worker(&SidebarRequest::SettingsChanged);
+            change_settings(app, |settings| settings.capture = capture).await;
         }
     }
     Ok(())
+}
+
+/// Changes the shared settings, saves them and has the worker reload them.
+async fn change_settings(app: &App, change: impl FnOnce(&mut crate::channel::Settings)) {
+    let settings = {
+        let mut model = app.model.borrow_mut();
+        change(&mut model.settings);
+        model.settings.clone()
+    };
+    save_settings(&settings).await;
+    app.tell_worker(&SidebarRequest::SettingsChanged);
 }
 
 /// Registers the user's number and, the first time, their account type.
