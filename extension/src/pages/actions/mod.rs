@@ -1,25 +1,33 @@
 //! What the sidebar's buttons, forms and switches do. Each is an
 //! [`Action`], a typed value built by the component that was used, so a
 //! missing case is a compile error rather than a click that does nothing.
+//!
+//! # Layout
+//! - this file: the actions and what each does.
+//! - [`account`]: signing in and out, and first-use set-up.
+//! - [`messages`]: queuing messages, uploads, and the open chat's changes.
+
+mod account;
+mod messages;
+
+pub use account::forget_session;
+use account::{remember_session, set_up};
+use messages::{add_to_timeline, known_chat, queue, send_to_selected, update_chat, upload};
 
 use std::rc::Rc;
 
 use chorus_shared::account::AccountType;
-use chorus_shared::api::{
-    AcceptInvite, ChooseAccountType, CreateInvite, Credentials, NewOrganization, Session, SetPhone,
-};
+use chorus_shared::api::{AcceptInvite, CreateInvite, Credentials};
 use chorus_shared::endpoints;
-use chorus_shared::limits::ATTACHMENT_MAX_BYTES;
-use chorus_shared::queue::{SendAnswer, SendMessage};
 use chorus_shared::team::{
-    AssignChat, BulkContacts, ChatStatus, CommentView, NewContact, UpdateChat, WriteComment,
+    AssignChat, BulkContacts, ChatStatus, NewContact, UpdateChat, WriteComment,
 };
 use uuid::Uuid;
 
 use crate::browser::relay::Failure;
-use crate::browser::{open_options, random_id, save_settings};
-use crate::channel::{Hosting, SidebarRequest, StoredSession};
-use crate::ui::{Model, Tab};
+use crate::browser::{open_options, save_settings};
+use crate::channel::{Hosting, SidebarRequest};
+use crate::ui::Tab;
 
 use super::sidebar::App;
 
@@ -389,201 +397,6 @@ async fn change_settings(app: &App, change: impl FnOnce(&mut crate::channel::Set
     let settings = {
         let mut model = app.model.borrow_mut();
         change(&mut model.settings);
-        model.settings.clone()
-    };
-    save_settings(&settings).await;
-    app.tell_worker(&SidebarRequest::SettingsChanged);
-}
-
-/// Registers the user's number and, the first time, their account type.
-async fn set_up(
-    app: &Rc<App>,
-    phone: String,
-    country: String,
-    account_type: AccountType,
-    (org_name, org_country): (String, String),
-) -> Outcome {
-    let country = Some(country.trim().to_owned()).filter(|c| !c.is_empty());
-    app.relay()
-        .call_endpoint(&endpoints::RegisterPhone(SetPhone {
-            phone: phone.trim().to_owned(),
-            country,
-        }))
-        .await?;
-    let already = app
-        .model
-        .borrow()
-        .user
-        .as_ref()
-        .and_then(|u| u.account_type)
-        .is_some();
-    if !already {
-        let organization = (account_type == AccountType::Organization).then(|| NewOrganization {
-            name: org_name.trim().to_owned(),
-            default_country: org_country.trim().to_owned(),
-        });
-        app.relay()
-            .call_endpoint(&endpoints::SetAccountType(ChooseAccountType {
-                account_type,
-                organization,
-            }))
-            .await?;
-    }
-    app.load_account().await;
-    Ok(())
-}
-
-/// Queues one message per ticked contact.
-async fn send_to_selected(app: &Rc<App>, text: &str, file: Option<Uuid>) -> Outcome {
-    let phones: Vec<String> = {
-        let model = app.model.borrow();
-        model
-            .contacts
-            .iter()
-            .filter(|c| model.selected.contains(&c.id))
-            .map(|c| c.phone.clone())
-            .collect()
-    };
-    if phones.is_empty() {
-        return Err(problem("Select the contacts to send to first."));
-    }
-    let mut queued = 0;
-    for phone in phones {
-        queue(app, Some(phone), None, text, file).await?;
-        queued += 1;
-    }
-    app.model.borrow_mut().notice = Some(format!(
-        "Queued {queued} messages: follow them in the Send tab."
-    ));
-    app.set_value("bulk-text", "");
-    Ok(())
-}
-
-/// The open chat's id, once the relay knows the chat.
-fn known_chat(app: &App) -> Result<Uuid, Failure> {
-    let chat_id = app.model.borrow().panel.chat.as_ref().map(|c| c.id);
-    chat_id.ok_or_else(|| problem("This chat has no Chorus history yet: send a message first."))
-}
-
-/// Renames, resolves or reopens the open chat.
-async fn update_chat(app: &Rc<App>, change: UpdateChat) -> Outcome {
-    let chat_id = known_chat(app)?;
-    let chat = app
-        .relay()
-        .call_endpoint(&endpoints::ChangeChat {
-            organization_id: app.profile(),
-            chat_id,
-            body: change,
-        })
-        .await?;
-    app.model.borrow_mut().chat_changed(&chat);
-    app.load_panel().await
-}
-
-/// Queues one message through the chosen profile.
-async fn queue(
-    app: &Rc<App>,
-    phone: Option<String>,
-    chat_id: Option<Uuid>,
-    text: &str,
-    attachment_id: Option<Uuid>,
-) -> Outcome {
-    if text.is_empty() && attachment_id.is_none() {
-        return Err(problem("Write a message or choose a file to send."));
-    }
-    let message = SendMessage {
-        organization_id: app.model.borrow().settings.profile,
-        phone,
-        chat_id,
-        text: Some(text.to_owned()).filter(|t| !t.is_empty()),
-        attachment_id,
-        kind: None,
-        idempotency_key: random_id(),
-    };
-    let message = match app
-        .relay()
-        .call_endpoint(&endpoints::QueueMessage(message))
-        .await?
-    {
-        SendAnswer::KeptAsComment(added) => {
-            let mut model = app.model.borrow_mut();
-            model.notice = Some(added.detail.clone());
-            add_to_timeline(&mut model, added.comment);
-            return Ok(());
-        }
-        SendAnswer::Queued(message) | SendAnswer::AlreadyQueued(message) => message,
-    };
-    let mut model = app.model.borrow_mut();
-    model.sent.retain(|m| m.id != message.id);
-    model.sent.insert(0, message);
-    Ok(())
-}
-
-fn add_to_timeline(model: &mut Model, comment: CommentView) {
-    use chorus_shared::team::TimelineItem;
-    let here = model
-        .panel
-        .chat
-        .as_ref()
-        .is_some_and(|chat| chat.id == comment.chat_id);
-    let known = model
-        .panel
-        .timeline
-        .iter()
-        .any(|item| matches!(item, TimelineItem::Comment { comment: c } if c.id == comment.id));
-    if here && !known {
-        model.panel.timeline.push(TimelineItem::Comment { comment });
-    }
-}
-
-/// Uploads a chosen file, refusing files over the limit before sending a
-/// byte.
-async fn upload(app: &Rc<App>, file: web_sys::File) -> Outcome {
-    let size = file.size();
-    if size > ATTACHMENT_MAX_BYTES as f64 {
-        return Err(problem(format!(
-            "{} is {:.1} MB; Chorus sends files up to {} MB. Choose a smaller file.",
-            file.name(),
-            size / 1_048_576.0,
-            ATTACHMENT_MAX_BYTES / 1_048_576
-        )));
-    }
-    let upload = endpoints::UploadFile {
-        organization_id: app.profile(),
-        name: file.name(),
-    };
-    let uploaded = app.relay().upload(&upload, &file).await?;
-    let mut model = app.model.borrow_mut();
-    model.notice = Some(format!("Uploaded {}.", uploaded.name));
-    model.files.retain(|f| f.id != uploaded.id);
-    model.files.insert(0, uploaded);
-    Ok(())
-}
-
-async fn remember_session(app: &Rc<App>, session: Session) {
-    let settings = {
-        let mut model = app.model.borrow_mut();
-        model.settings.session = Some(StoredSession {
-            token: session.token,
-            user_id: session.user.id,
-            email: session.user.email.clone(),
-        });
-        model.settings.profile = None;
-        model.user = Some(session.user);
-        model.settings.clone()
-    };
-    save_settings(&settings).await;
-    app.tell_worker(&SidebarRequest::SettingsChanged);
-    app.load_account().await;
-}
-
-/// Drops the session here and in the worker.
-pub async fn forget_session(app: &App) {
-    let settings = {
-        let mut model = app.model.borrow_mut();
-        let relay_url = model.settings.relay_url.clone();
-        *model = Model::default();
-        model.settings.relay_url = relay_url;
         model.settings.clone()
     };
     save_settings(&settings).await;
