@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 
 import {
   WAIT, api, evidenceStep, grant, openBrowser, openWhatsApp, send, setRelay, signIn, signUp, startFixture, startRelay,
-  tab,
+  tab, hostOwnNumber,
 } from './harness.mjs';
 
 // A 1×1 PNG, so the relay's content check sees a real image.
@@ -32,9 +32,7 @@ for (const [generation, digits] of [['older', '447400000610'], ['newer', '447400
       await signUp(sidebar, { email, phone: `+${digits}`, type: 'agent' });
       await grant(relay, { user_email: email }, 10);
       token = await signIn(relay, email);
-      await tab(sidebar, 'Host');
-      await sidebar.locator('#hosting').selectOption('you');
-      await sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+      await hostOwnNumber(sidebar);
     });
     after(async () => {
       await browser?.context.close();

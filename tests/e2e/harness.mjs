@@ -167,6 +167,13 @@ export async function send(sidebar, phone, text) {
   await sidebar.locator('form[data-form="send"] button[type=submit]').click();
 }
 
+/** Makes this browser host the user's own number, and waits until it does. */
+export async function hostOwnNumber(sidebar) {
+  await tab(sidebar, 'Host');
+  await sidebar.locator('#hosting').selectOption('you');
+  await sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+}
+
 export async function tab(sidebar, name) {
   await sidebar.getByRole('tab', { name, exact: true }).click();
 }

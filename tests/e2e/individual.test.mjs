@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 
 import {
   WAIT, api, grant, keepEvidence, openBrowser, openWhatsApp, setRelay, signIn, signUp,
-  startFixture, startRelay, tab,
+  startFixture, startRelay, tab, hostOwnNumber,
 } from './harness.mjs';
 
 /** A small but real PDF. */
@@ -46,9 +46,7 @@ for (const csp of ['strict', 'permissive']) {
         assert.ok(appWidth <= 1280 - 300, `#app is ${appWidth}px wide`);
 
         // This browser's WhatsApp Web hosts the user's own number.
-        await tab(sidebar, 'Host');
-        await sidebar.locator('#hosting').selectOption('you');
-        await sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+        await hostOwnNumber(sidebar);
 
         await tab(sidebar, 'Send');
         await sidebar.locator('#send-phone').fill('+44 7400 000101');

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 
 import {
   EXTENSION, PASSWORD, ROOT, WAIT, api, evidenceStep, grant, keepEvidence, openBrowser, openWhatsApp, setRelay, signIn, signUp,
-  send, startFixture, startRelay, tab,
+  send, startFixture, startRelay, tab, hostOwnNumber,
 } from './harness.mjs';
 
 /** Saves the sidebar as it looks now to docs/screenshots/ (the README shows them). */
@@ -38,9 +38,7 @@ for (const csp of ['strict', 'permissive']) {
       await signUp(sidebar, { email, phone: '+44 7400 000050', type: 'agent' });
       token = await signIn(relay, email);
       await grant(relay, { user_email: email }, 10);
-      await tab(sidebar, 'Host');
-      await sidebar.locator('#hosting').selectOption('you');
-      await sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+      await hostOwnNumber(sidebar);
     });
     after(async () => {
       await browser?.context.close();
@@ -216,9 +214,7 @@ for (const csp of ['strict', 'permissive']) {
 
     if (csp === 'strict') {
       step('screenshots of the main screens, for the README', async () => {
-        await tab(sidebar, 'Host');
-        await sidebar.locator('#hosting').selectOption('you');
-        await sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+        await hostOwnNumber(sidebar);
         await sidebar.locator('#host-state', { hasText: 'host online' }).waitFor({ timeout: WAIT });
         for (const name of ['Chat', 'Send', 'Contacts', 'Host']) {
           await tab(sidebar, name);

@@ -141,9 +141,10 @@ pub fn status_label(message: &MessageView) -> String {
     }
 }
 
-/// The mark WhatsApp shows for a message's state.
+/// The mark WhatsApp shows for a message's state (not to be confused with
+/// [`crate::driver::rows::Tick`], what the driver reads off a row).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tick {
+pub enum Mark {
     /// A clock: not at WhatsApp yet.
     Clock,
     /// One grey tick.
@@ -156,17 +157,17 @@ pub enum Tick {
     Failed,
 }
 
-impl Tick {
+impl Mark {
     /// The mark for `status`; incoming and cancelled messages have none.
-    pub fn of(status: MessageStatus) -> Option<Tick> {
+    pub fn of(status: MessageStatus) -> Option<Mark> {
         match status {
             MessageStatus::Queued | MessageStatus::WaitingForHost | MessageStatus::Sending => {
-                Some(Tick::Clock)
+                Some(Mark::Clock)
             }
-            MessageStatus::Sent => Some(Tick::Sent),
-            MessageStatus::Delivered => Some(Tick::Delivered),
-            MessageStatus::Read => Some(Tick::Read),
-            MessageStatus::Failed => Some(Tick::Failed),
+            MessageStatus::Sent => Some(Mark::Sent),
+            MessageStatus::Delivered => Some(Mark::Delivered),
+            MessageStatus::Read => Some(Mark::Read),
+            MessageStatus::Failed => Some(Mark::Failed),
             MessageStatus::Cancelled | MessageStatus::Received => None,
         }
     }
@@ -174,11 +175,11 @@ impl Tick {
     /// Its CSS class.
     pub fn class(self) -> &'static str {
         match self {
-            Tick::Clock => "tick clock",
-            Tick::Sent => "tick sent",
-            Tick::Delivered => "tick delivered",
-            Tick::Read => "tick read",
-            Tick::Failed => "tick failed",
+            Mark::Clock => "tick clock",
+            Mark::Sent => "tick sent",
+            Mark::Delivered => "tick delivered",
+            Mark::Read => "tick read",
+            Mark::Failed => "tick failed",
         }
     }
 }
@@ -365,11 +366,11 @@ mod tests {
 
     #[test]
     fn every_outgoing_state_has_whatsapps_mark() {
-        assert_eq!(Tick::of(MessageStatus::Queued), Some(Tick::Clock));
-        assert_eq!(Tick::of(MessageStatus::Sent), Some(Tick::Sent));
-        assert_eq!(Tick::of(MessageStatus::Read), Some(Tick::Read));
-        assert_eq!(Tick::of(MessageStatus::Received), None);
-        assert!(Tick::Read.class().contains("read"));
+        assert_eq!(Mark::of(MessageStatus::Queued), Some(Mark::Clock));
+        assert_eq!(Mark::of(MessageStatus::Sent), Some(Mark::Sent));
+        assert_eq!(Mark::of(MessageStatus::Read), Some(Mark::Read));
+        assert_eq!(Mark::of(MessageStatus::Received), None);
+        assert!(Mark::Read.class().contains("read"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use chorus_shared::message::Direction;
 use chorus_shared::team::{ChatStatus, TimelineItem};
 
-use super::{dispatch, message_box, status, value, Action};
+use super::{dispatch, message_form, status, value, Action};
 use crate::ui::present::{
     arrow, chat_title, comment_line, initials, last_line, member_name, message_text, status_label,
 };
@@ -136,14 +136,8 @@ fn panel(shown: RwSignal<Model>) -> impl IntoView {
                         children=move |item| timeline_item(shown, item)
                     />
                 </ul>
-                <form data-form="comment" on:submit=move |ev| {
-                    ev.prevent_default();
-                    add_comment();
-                }>
-                    <label for="comment-text">"Note for the team (not sent)"</label>
-                    {message_box("comment-text", 2, comment, add_comment)}
-                    <button type="submit">"Add comment"</button>
-                </form>
+                {message_form("comment", "comment-text", "Note for the team (not sent)",
+                    "Add comment", comment, add_comment)}
             }
         })
     }
@@ -175,16 +169,14 @@ fn timeline_item(shown: RwSignal<Model>, item: TimelineItem) -> impl IntoView {
 fn write_box() -> impl IntoView {
     let text = NodeRef::<html::Textarea>::new();
     let send = move || dispatch(Action::SendInChat(value(text)));
-    view! {
-        <form data-form="chat-send" on:submit=move |ev| {
-            ev.prevent_default();
-            send();
-        }>
-            <label for="chat-text">"Message through Chorus (Ctrl+Enter sends)"</label>
-            {message_box("chat-text", 2, text, send)}
-            <button type="submit">"Send"</button>
-        </form>
-    }
+    message_form(
+        "chat-send",
+        "chat-text",
+        "Message through Chorus (Ctrl+Enter sends)",
+        "Send",
+        text,
+        send,
+    )
 }
 
 fn direction_class(direction: Direction) -> &'static str {

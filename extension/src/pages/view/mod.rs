@@ -33,7 +33,7 @@ use chorus_shared::api::Credentials;
 
 use super::actions::Action;
 use super::sidebar::dispatch;
-use crate::ui::present::{Screen, Tick};
+use crate::ui::present::{Mark, Screen};
 use crate::ui::{Model, Tab};
 
 /// The whole sidebar.
@@ -191,6 +191,28 @@ where
         .unwrap_or_default()
 }
 
+/// A form of one message box and its button; the button, Enter in the form
+/// and Ctrl+Enter in the box all call `send`.
+fn message_form(
+    form: &'static str,
+    id: &'static str,
+    label: &'static str,
+    button: &'static str,
+    node: NodeRef<html::Textarea>,
+    send: impl Fn() + Copy + 'static,
+) -> impl IntoView {
+    view! {
+        <form data-form=form on:submit=move |ev| {
+            ev.prevent_default();
+            send();
+        }>
+            <label for=id>{label}</label>
+            {message_box(id, 2, node, send)}
+            <button type="submit">{button}</button>
+        </form>
+    }
+}
+
 /// A message box where Ctrl+Enter (Cmd+Enter) does what its form's button
 /// does.
 fn message_box(
@@ -212,24 +234,24 @@ fn message_box(
 /// A message's state as WhatsApp marks it, then in words.
 fn status(message_status: chorus_shared::message::MessageStatus, label: String) -> impl IntoView {
     view! {
-        {Tick::of(message_status).map(tick_icon)}
+        {Mark::of(message_status).map(mark_icon)}
         <span class=format!("status {}", message_status.as_str())>{label}</span>
     }
 }
 
 /// WhatsApp's marks, drawn as it draws them: a clock, one tick, two ticks
 /// (blue once read), or a warning.
-fn tick_icon(tick: Tick) -> impl IntoView {
+fn mark_icon(mark: Mark) -> impl IntoView {
     let one = "M1.5 6.5l3 3 6-7";
     let two = "M1 6.5l3 3 6-7M6.5 8.5l1 1 6-7";
-    let path = match tick {
-        Tick::Clock => "M8 2.5a4 4 0 1 0 .01 0M8 4.5v2.5l1.8 1.2",
-        Tick::Sent => one,
-        Tick::Delivered | Tick::Read => two,
-        Tick::Failed => "M8 2v5M8 9.2v.8",
+    let path = match mark {
+        Mark::Clock => "M8 2.5a4 4 0 1 0 .01 0M8 4.5v2.5l1.8 1.2",
+        Mark::Sent => one,
+        Mark::Delivered | Mark::Read => two,
+        Mark::Failed => "M8 2v5M8 9.2v.8",
     };
     view! {
-        <svg class=tick.class() viewBox="0 0 16 12" width="16" height="12" aria-hidden="true">
+        <svg class=mark.class() viewBox="0 0 16 12" width="16" height="12" aria-hidden="true">
             <path d=path fill="none" stroke="currentColor" stroke-width="1.5"
                 stroke-linecap="round" stroke-linejoin="round"/>
         </svg>
