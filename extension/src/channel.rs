@@ -16,6 +16,8 @@ use crate::driver::watch::OpenChat;
 pub const SETTINGS_KEY: &str = "chorus.settings";
 /// The `chrome.storage.local` key of the host's record of what it sent.
 pub const SENT_KEY: &str = "chorus.sent";
+/// The storage key of the last incoming row captured in each chat.
+pub const CAPTURE_KEY: &str = "chorus.captured";
 /// Port names: `bridge:<nonce>` from a page, `sidebar:<nonce>` from its frame.
 pub const BRIDGE_PORT: &str = "bridge:";
 /// See [`BRIDGE_PORT`].
@@ -35,6 +37,12 @@ pub struct Settings {
     pub hosting: Option<Hosting>,
     /// Whether incoming messages seen here are captured to the relay.
     pub capture: bool,
+    /// Nobody uses this browser's WhatsApp Web: the capture opens chats
+    /// without waiting for the page to be idle.
+    pub dedicated_host: bool,
+    /// How long the page must be left alone before the capture opens chats
+    /// (`None`: the default, 10 s).
+    pub capture_idle_seconds: Option<u32>,
 }
 
 impl Settings {
@@ -45,6 +53,17 @@ impl Settings {
         let url = self.relay_url.trim().trim_end_matches('/');
         (!url.is_empty() && chorus_shared::limits::check_relay_url(url).is_ok())
             .then(|| url.to_owned())
+    }
+
+    /// When the capture may take the page.
+    pub fn capture_rules(&self) -> crate::driver::capture::CaptureRules {
+        let defaults = crate::driver::capture::CaptureRules::default();
+        crate::driver::capture::CaptureRules {
+            idle_ms: self
+                .capture_idle_seconds
+                .map_or(defaults.idle_ms, |seconds| u64::from(seconds) * 1_000),
+            dedicated: self.dedicated_host,
+        }
     }
 }
 
@@ -145,6 +164,9 @@ pub struct HostStatus {
     /// Where that send has got to ("opening the chat").
     #[serde(default)]
     pub step: Option<String>,
+    /// Chats with messages not captured yet (someone is using the page).
+    #[serde(default)]
+    pub waiting_chats: usize,
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
   if (globalThis.__chorusBridge) return;
   globalThis.__chorusBridge = true;
   // The protocol version: `BRIDGE_PROTOCOL` in extension/src/driver/bridge.rs.
-  const PROTOCOL = 2;
+  const PROTOCOL = 3;
 
   const nonce = crypto.randomUUID();
   const frame = document.createElement('iframe');
@@ -48,11 +48,30 @@
     return [];
   };
   const textOf = (element) => (element.innerText ?? element.textContent ?? '').trim();
+  // The first match inside `root`, in the order of `selectors`.
+  const within = (root, selectors) => {
+    for (const selector of selectors) {
+      const found = root.querySelector(selector);
+      if (found) return found;
+    }
+    return null;
+  };
+  // A name as a person reads it: the title attribute, else the text.
+  const nameOf = (element) => element ? (element.getAttribute('title') || textOf(element)).trim() : null;
+  const iconsOf = (root) => {
+    const iconElements = [...root.querySelectorAll('[' + watch.icon_attribute + ']')];
+    return {
+      icons: iconElements.map((icon) => icon.getAttribute(watch.icon_attribute)),
+      labels: iconElements
+        .map((icon) => icon.getAttribute('aria-label') || (icon.parentElement && icon.parentElement.getAttribute('aria-label')))
+        .filter(Boolean),
+    };
+  };
 
   // The last time the person at this browser typed or clicked, so sends
   // never interrupt them.
   let lastInput = 0;
-  for (const type of ['keydown', 'beforeinput', 'paste', 'mousedown']) {
+  for (const type of ['keydown', 'beforeinput', 'paste', 'mousedown', 'wheel', 'focusin']) {
     window.addEventListener(type, (event) => { if (event.isTrusted) lastInput = Date.now(); }, true);
   }
 
@@ -67,15 +86,21 @@
       }
       const probes = Object.keys(watch.probes).filter((name) =>
         watch.probes[name].some((selector) => row.matches(selector) || row.querySelector(selector)));
-      const iconElements = [...row.querySelectorAll('[' + watch.icon_attribute + ']')];
-      const icons = iconElements.map((icon) => icon.getAttribute(watch.icon_attribute));
-      const labels = iconElements
-        .map((icon) => icon.getAttribute('aria-label') || (icon.parentElement && icon.parentElement.getAttribute('aria-label')))
-        .filter(Boolean);
-      return { id: row.getAttribute(watch.id_attribute), text, probes, icons, labels };
+      return { id: row.getAttribute(watch.id_attribute), text, probes, ...iconsOf(row) };
     });
+    const list = watch.list;
+    const chats = list ? allOf(list.rows).map((row) => {
+      const badge = within(row, list.badge);
+      const preview = within(row, list.preview);
+      return {
+        title: nameOf(within(row, list.title)),
+        preview: preview ? nameOf(preview) : null,
+        badge: badge ? ((badge.getAttribute('aria-label') || '') + ' ' + textOf(badge)).trim() : null,
+        ...iconsOf(row),
+      };
+    }) : [];
     const header = first(watch.header)[0];
-    return { rows, header: header ? textOf(header) : null, dark: first(watch.dark || [])[0] !== null };
+    return { rows, header: header ? textOf(header) : null, dark: first(watch.dark || [])[0] !== null, chats };
   };
 
   let port = null;
@@ -140,7 +165,16 @@
       link.remove();
       return true;
     },
-    idle: () => ({ ms: lastInput ? Date.now() - lastInput : 1e12 }),
+    click_named: ({ rows, name_selectors, name }) => {
+      const row = allOf(rows).find((candidate) => nameOf(within(candidate, name_selectors)) === name);
+      if (!row) return false;
+      // WhatsApp Web opens a chat on the press of its row.
+      for (const type of ['mousedown', 'mouseup', 'click']) {
+        row.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, view: window }));
+      }
+      return true;
+    },
+    idle: () => ({ ms: lastInput ? Date.now() - lastInput : 1e12, hidden: document.hidden }),
     watch: (config) => { watch = config; lastSnapshot = ''; changed(); return snapshot(); },
     layout: ({ selectors, sidebar_width, contain }) => {
       narrowed = { selectors, contain };

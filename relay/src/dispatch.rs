@@ -166,10 +166,7 @@ impl Coalescer {
 }
 
 fn dispatch_of(message: &MessageView, lease_until: chrono::DateTime<Utc>) -> Dispatch {
-    let phone = message
-        .chat_wa_id
-        .strip_suffix("@c.us")
-        .map(|digits| format!("+{digits}"));
+    let phone = crate::whatsapp::phone_of(&message.chat_wa_id);
     let attachment_url = message
         .attachment
         .as_ref()

@@ -16,7 +16,8 @@
 //!   [`files`], [`credits`], [`chats`] (with comments and assignment),
 //!   [`contacts`], [`groups`], [`changes`], [`ws`], [`health`].
 //! - [`messaging`]: queuing, reports, incoming capture and the live events
-//!   they cause, shared by REST and WebSocket; [`dispatch`] hands queued
+//!   they cause, shared by REST and WebSocket; [`arrivals`]: what the host's
+//!   chat list shows arrived before it captured it; [`whatsapp`]: chat ids; [`dispatch`] hands queued
 //!   messages to hosts; [`hub`] holds the live connections; [`batcher`] gives
 //!   concurrent writes one commit.
 //! - [`blobs`], [`filetype`], [`storage`]: attachment bytes on disk, their
@@ -32,6 +33,7 @@
 
 pub mod accounts;
 pub mod api_doc;
+pub mod arrivals;
 pub mod batcher;
 pub mod blobs;
 pub mod changes;
@@ -59,6 +61,7 @@ pub mod rate_limit;
 pub mod session;
 pub mod storage;
 pub mod store;
+pub mod whatsapp;
 pub mod ws;
 
 use std::future::Future;

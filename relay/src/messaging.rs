@@ -437,14 +437,7 @@ pub async fn incoming(
             "WhatsApp's message id is required.",
         ));
     }
-    if !(chat.ends_with("@c.us") || chat.ends_with("@g.us") || chat.ends_with("@lid"))
-        || chat.len() > 128
-    {
-        return Err(ApiError::invalid_field(
-            "chat_wa_id",
-            "Expected a WhatsApp chat id such as 447400123456@c.us.",
-        ));
-    }
+    let chat = crate::whatsapp::check_chat_id("chat_wa_id", chat)?;
     // What a host reports is kept even when longer than the relay stores
     // (a customer's long message must not be lost): clipped, not refused.
     let mut incoming = incoming.clone();
@@ -464,10 +457,8 @@ pub async fn incoming(
     incoming.chat_name = chat_name.clone();
     let incoming = &incoming;
     let target = ChatTarget {
-        wa_id: chat.to_owned(),
-        phone: chat
-            .strip_suffix("@c.us")
-            .map(|digits| format!("+{digits}")),
+        phone: crate::whatsapp::phone_of(&chat),
+        wa_id: chat,
         name: chat_name,
     };
     let (message, duplicate) = state

@@ -496,6 +496,12 @@ async fn handle(state: &AppState, peer: &Peer, request: Request) -> Result<Ack, 
             let (message, duplicate) = messaging::incoming(state, account, &message).await?;
             Ok(Ack::Incoming { message, duplicate })
         }
+        Request::Activity { chats } => {
+            let account = host_account()?;
+            host_still_allowed(state, peer, account).await?;
+            crate::arrivals::seen(state, account, &chats).await?;
+            Ok(Ack::Done)
+        }
         Request::Groups { groups } => {
             let account = host_account()?;
             host_still_allowed(state, peer, account).await?;

@@ -70,6 +70,12 @@ pub enum Request {
         /// The message as seen on WhatsApp Web.
         message: IncomingMessage,
     },
+    /// Host only: chats whose list row shows messages the host has not
+    /// captured yet (it opens them when nobody is using WhatsApp Web).
+    Activity {
+        /// Each such chat, as the chat list shows it.
+        chats: Vec<ChatActivity>,
+    },
     /// Host only: the groups WhatsApp Web lists, so an admin can add them.
     Groups {
         /// Each group's id and name.
@@ -134,6 +140,24 @@ pub struct IncomingMessage {
     /// The chat's display name in WhatsApp Web, if shown.
     #[serde(default)]
     pub chat_name: Option<String>,
+}
+
+/// A chat whose list row says new messages arrived: the "new message"
+/// signal agents see before the host has opened the chat to capture them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatActivity {
+    /// The chat's name in the chat list (a contact, a group, or a number).
+    pub title: String,
+    /// Its WhatsApp id, when the host knows it (from an earlier visit or a
+    /// number shown as the name).
+    #[serde(default)]
+    pub chat_wa_id: Option<String>,
+    /// The last message as the list shows it.
+    #[serde(default)]
+    pub preview: Option<String>,
+    /// How many messages wait, at least.
+    pub unread: u32,
 }
 
 /// A frame from the relay.

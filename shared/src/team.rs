@@ -70,6 +70,18 @@ pub struct MessagePreview {
     pub at: DateTime<Utc>,
 }
 
+/// Messages that arrived in a chat and wait at the host to be captured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WaitingMessages {
+    /// How many, at least.
+    pub count: i64,
+    /// The last one as WhatsApp Web's chat list shows it.
+    pub preview: Option<String>,
+    /// When the host first saw them.
+    pub since: DateTime<Utc>,
+}
+
 /// A chat as members see it in the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -96,6 +108,10 @@ pub struct ChatView {
     pub unread: i64,
     /// The newest message.
     pub last_message: Option<MessagePreview>,
+    /// Messages the host's chat list shows but the host has not captured
+    /// yet (it opens the chat when nobody is using its WhatsApp Web).
+    #[serde(default)]
+    pub waiting: Option<WaitingMessages>,
     /// When something last happened in it.
     pub last_activity_at: DateTime<Utc>,
     /// Position in the profile's change feed.

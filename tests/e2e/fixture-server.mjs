@@ -27,8 +27,16 @@ function certificate() {
 }
 
 export async function startFixture() {
+  // Messages that reach the phone while no WhatsApp Web tab is open; the
+  // next tab to open takes them.
+  const pending = [];
   const server = createServer(certificate(), (request, response) => {
     const url = new URL(request.url, 'https://web.whatsapp.com');
+    if (url.pathname === '/pending.json') {
+      response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+      response.end(JSON.stringify(pending.splice(0)));
+      return;
+    }
     const name = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);
     let body;
     try {
@@ -47,5 +55,9 @@ export async function startFixture() {
     response.end(body);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: server.address().port, close: () => server.close() };
+  return {
+    port: server.address().port,
+    close: () => server.close(),
+    arrive: (digits, text, name) => { pending.push({ digits, text, name }); },
+  };
 }

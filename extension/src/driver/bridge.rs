@@ -14,7 +14,7 @@ use super::selectors::Element;
 use super::watch::{Snapshot, WatchConfig};
 
 /// The version of this protocol; the bridge refuses requests of another.
-pub const BRIDGE_PROTOCOL: u32 = 2;
+pub const BRIDGE_PROTOCOL: u32 = 3;
 
 /// A file handed to a file input, as choosing it in a dialog would.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,7 +70,18 @@ pub enum BridgeOp {
         /// The link.
         href: String,
     },
-    /// How long since the person at this browser typed or clicked.
+    /// Clicks the row of a list whose name is `name` (a chat of the chat
+    /// list), matching the name's text or its `title` attribute.
+    ClickNamed {
+        /// The list's rows.
+        rows: &'static [&'static str],
+        /// The name inside a row.
+        name_selectors: &'static [&'static str],
+        /// The name to find.
+        name: String,
+    },
+    /// How long since the person at this browser typed or clicked, and
+    /// whether the tab is hidden.
     Idle,
     /// Starts reporting snapshots of the open conversation.
     Watch(WatchConfig),
@@ -174,6 +185,9 @@ pub struct ReadReply {
 pub struct IdleReply {
     /// Milliseconds since the last input.
     pub ms: f64,
+    /// The tab is hidden (`document.hidden`).
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 #[cfg(test)]
@@ -262,6 +276,11 @@ mod tests {
             },
             BridgeOp::FollowLink {
                 href: String::new(),
+            },
+            BridgeOp::ClickNamed {
+                rows: &[],
+                name_selectors: &[],
+                name: String::new(),
             },
             BridgeOp::Idle,
             BridgeOp::Watch(WatchConfig::conversation()),

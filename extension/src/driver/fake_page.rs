@@ -67,6 +67,16 @@ pub struct FakeWhatsApp {
     pub links: Vec<String>,
     /// A visible popup's text.
     pub popup: Option<String>,
+    /// The tab is hidden.
+    pub hidden: bool,
+    /// The person starts typing then (and goes on).
+    pub person_typing_from: Option<i64>,
+    /// Chats opened by clicking their chat list row, by title, in order.
+    pub opened_from_list: Vec<String>,
+    /// Keep each snapshot as the clock moves (what the worker would see).
+    pub record_snapshots: bool,
+    /// The snapshots kept.
+    pub snapshots: Vec<Snapshot>,
     attach_menu: bool,
     preview: Option<Preview>,
     opening: Option<(String, i64)>,
@@ -102,6 +112,11 @@ impl Default for FakeWhatsApp {
             delivered: Vec::new(),
             links: Vec::new(),
             popup: None,
+            hidden: false,
+            person_typing_from: None,
+            opened_from_list: Vec::new(),
+            record_snapshots: false,
+            snapshots: Vec::new(),
             attach_menu: false,
             preview: None,
             opening: None,
@@ -150,6 +165,10 @@ impl FakeWhatsApp {
             Element::CaptionBox | Element::MediaSendButton => preview,
             Element::InvalidNumberPopup | Element::PopupButton => self.popup.is_some(),
             Element::DarkTheme => false,
+            Element::ChatListRow
+            | Element::ChatListTitle
+            | Element::ChatListPreview
+            | Element::UnreadBadge => !self.listed().is_empty(),
         }
     }
 
@@ -190,9 +209,28 @@ impl FakeWhatsApp {
         });
     }
 
+    /// The title a chat shows in the header and the chat list.
+    fn title(&self, chat: &str) -> String {
+        self.names
+            .get(chat)
+            .cloned()
+            .unwrap_or_else(|| format!("+{}", chat.trim_end_matches("@c.us")))
+    }
+
+    /// The chats the list shows.
+    fn listed(&self) -> Vec<String> {
+        let mut chats: Vec<String> = self.rows.keys().chain(self.names.keys()).cloned().collect();
+        chats.sort();
+        chats.dedup();
+        chats
+    }
+
     /// Moves the clock on and lets the page do what it does meanwhile.
     fn advance(&mut self, ms: i64) {
         self.now += ms;
+        if self.person_typing_from.is_some_and(|from| self.now >= from) {
+            self.last_input = self.now;
+        }
         if let Some(until) = self.person_typing_until {
             if self.now < until {
                 self.last_input = self.now;
@@ -319,6 +357,27 @@ impl Page for FakePage {
         Ok(())
     }
 
+    async fn open_listed(&self, title: &str) -> Result<bool, String> {
+        let mut state = self.state.borrow_mut();
+        let Some(chat) = state
+            .listed()
+            .into_iter()
+            .find(|chat| state.title(chat) == title)
+        else {
+            return Ok(false);
+        };
+        state.opened_from_list.push(title.to_owned());
+        if let Some(delay) = state.open_delay {
+            let at = state.now + delay;
+            state.opening = Some((chat, at));
+        }
+        Ok(true)
+    }
+
+    fn hidden(&self) -> bool {
+        self.state.borrow().hidden
+    }
+
     async fn idle_ms(&self) -> Result<u64, String> {
         let state = self.state.borrow();
         if state
@@ -335,15 +394,11 @@ impl Page for FakePage {
         let Some(chat) = &state.open else {
             return Snapshot::default();
         };
-        let header = state
-            .names
-            .get(chat)
-            .cloned()
-            .unwrap_or_else(|| format!("+{}", chat.trim_end_matches("@c.us")));
         Snapshot {
             rows: state.rows.get(chat).cloned().unwrap_or_default(),
-            header: Some(header),
+            header: Some(state.title(chat)),
             dark: false,
+            chats: vec![],
         }
     }
 
@@ -353,5 +408,9 @@ impl Page for FakePage {
 
     async fn pause(&self, ms: u32) {
         self.state.borrow_mut().advance(i64::from(ms));
+        if self.state.borrow().record_snapshots {
+            let snapshot = self.snapshot();
+            self.state.borrow_mut().snapshots.push(snapshot);
+        }
     }
 }

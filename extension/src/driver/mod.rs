@@ -8,6 +8,10 @@
 //!
 //! # Layout
 //! - [`bridge`]: the typed, versioned protocol spoken with the page bridge.
+//! - [`capture`]: opening the chats with uncaptured messages while nobody
+//!   uses the page, and putting the person's view back.
+//! - [`inbox`]: the chat list: which chats hold news, and the tick of each
+//!   chat's last outgoing message.
 //! - [`page`]: the page as the driver's decisions see it (a trait the
 //!   worker implements over the bridge, and native tests over a simulated
 //!   WhatsApp Web).
@@ -24,8 +28,10 @@
 //!   its snapshots mean (open chat, arrivals, ticks).
 
 pub mod bridge;
+pub mod capture;
 #[cfg(test)]
 mod fake_page;
+pub mod inbox;
 pub mod layout;
 pub mod page;
 pub mod receipts;

@@ -27,8 +27,13 @@ pub trait Page {
     async fn attach(&self, element: Element, file: &FileToAttach) -> Result<bool, String>;
     /// Follows a link inside the app (opens a chat without a reload).
     async fn follow_link(&self, href: &str) -> Result<(), String>;
+    /// Clicks the chat list's row named `title`; false when none is.
+    async fn open_listed(&self, title: &str) -> Result<bool, String>;
     /// Milliseconds since the person at this browser last typed or clicked.
     async fn idle_ms(&self) -> Result<u64, String>;
+    /// Whether the tab is hidden (another tab or a minimised window), as
+    /// last told with [`Page::idle_ms`].
+    fn hidden(&self) -> bool;
     /// The open conversation as last reported.
     fn snapshot(&self) -> Snapshot;
     /// The time now, in milliseconds since the epoch.

@@ -48,12 +48,34 @@ impl PressedRecord {
 #[derive(Debug, Default)]
 pub struct OwnRows {
     rows: HashMap<String, (Uuid, Tick)>,
+    /// Each chat's newest own row, whose tick the chat list shows.
+    newest: HashMap<String, String>,
 }
 
 impl OwnRows {
+    /// The rows of the sends `record` says were pressed and seen, oldest
+    /// first, so a restarted host follows their ticks on.
+    pub fn from_record(record: &PressedRecord) -> OwnRows {
+        let mut rows = OwnRows::default();
+        for (message_id, wa_id) in &record.sent {
+            if let Some(wa_id) = wa_id {
+                rows.add(wa_id.clone(), *message_id);
+            }
+        }
+        rows
+    }
+
     /// A row this host's send made.
     pub fn add(&mut self, wa_id: String, message_id: Uuid) {
+        if let Some(row) = super::rows::RowId::parse(&wa_id) {
+            self.newest.insert(row.chat, wa_id.clone());
+        }
         self.rows.insert(wa_id, (message_id, Tick::Sent));
+    }
+
+    /// The newest row this host sent in `chat`.
+    pub fn newest_in(&self, chat: &str) -> Option<&str> {
+        self.newest.get(chat).map(String::as_str)
     }
 
     /// A row's tick changed; the report to make, if the row is ours and the
@@ -150,5 +172,25 @@ mod tests {
             Some((id, DeliveryReport::Read))
         );
         assert_eq!(rows.tick_moved("true_1@c.us_B", Tick::Delivered), None);
+    }
+
+    #[test]
+    fn a_restarted_host_follows_the_ticks_of_what_it_sent_before() {
+        let mut record = PressedRecord::default();
+        let (first, second, unseen) = (
+            Uuid::from_u128(rand_id()),
+            Uuid::from_u128(rand_id()),
+            Uuid::from_u128(rand_id()),
+        );
+        record.note(first, Some("true_1@c.us_A".into()));
+        record.note(second, Some("true_1@c.us_B".into()));
+        record.note(unseen, None);
+        let mut rows = OwnRows::from_record(&record);
+        assert_eq!(rows.newest_in("1@c.us"), Some("true_1@c.us_B"));
+        assert_eq!(rows.newest_in("2@c.us"), None);
+        assert_eq!(
+            rows.tick_moved("true_1@c.us_A", Tick::Read),
+            Some((first, DeliveryReport::Read))
+        );
     }
 }

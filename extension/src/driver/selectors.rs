@@ -43,11 +43,19 @@ pub enum Element {
     AppRoot,
     /// Present when WhatsApp Web shows its dark theme.
     DarkTheme,
+    /// One chat of the chat list (a row of its grid).
+    ChatListRow,
+    /// A chat list row's name (the contact, group or number).
+    ChatListTitle,
+    /// A chat list row's last message.
+    ChatListPreview,
+    /// A chat list row's count of unread messages.
+    UnreadBadge,
 }
 
 impl Element {
     /// Every element, for the self-check.
-    pub const ALL: [Element; 18] = [
+    pub const ALL: [Element; 22] = [
         Element::LoginQrCode,
         Element::ChatList,
         Element::SearchBox,
@@ -66,6 +74,10 @@ impl Element {
         Element::PopupButton,
         Element::AppRoot,
         Element::DarkTheme,
+        Element::ChatListRow,
+        Element::ChatListTitle,
+        Element::ChatListPreview,
+        Element::UnreadBadge,
     ];
 
     /// The selectors to try, in order.
@@ -146,6 +158,28 @@ impl Element {
             ],
             Element::AppRoot => &["#app"],
             Element::DarkTheme => &["body.dark", "html.dark", "[data-theme=\"dark\"]"],
+            // Inside the chat list: rows of its grid, newest builds first.
+            Element::ChatListRow => &[
+                "#pane-side [role=\"listitem\"]",
+                "#pane-side [role=\"row\"]",
+                "[aria-label=\"Chat list\"] [role=\"row\"]",
+            ],
+            // Inside one row, tried in order.
+            Element::ChatListTitle => &[
+                "[data-testid=\"cell-frame-title\"] span[title]",
+                "span[title][dir=\"auto\"]",
+                "span[title]",
+            ],
+            Element::ChatListPreview => &[
+                "[data-testid=\"last-msg-status\"] span[title]",
+                "[data-testid=\"cell-frame-secondary\"] span[title]",
+                "[data-testid=\"cell-frame-secondary\"] span[dir]",
+            ],
+            Element::UnreadBadge => &[
+                "[aria-label*=\"unread message\" i]",
+                "[data-testid=\"icon-unread-count\"]",
+                "[aria-label*=\"unread\" i]",
+            ],
         }
     }
 
@@ -181,6 +215,10 @@ impl Element {
             Element::PopupButton => "the popup's OK button",
             Element::AppRoot => "the app",
             Element::DarkTheme => "the dark theme",
+            Element::ChatListRow => "the chats in the chat list",
+            Element::ChatListTitle => "a chat's name in the chat list",
+            Element::ChatListPreview => "a chat's last message in the chat list",
+            Element::UnreadBadge => "a chat's unread count",
         }
     }
 }

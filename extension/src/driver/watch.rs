@@ -1,10 +1,12 @@
-//! Watching the open conversation: what the bridge reports of its rows, and
-//! what that means (which chat is open, which incoming messages are new,
-//! which ticks moved).
+//! Watching the open conversation and the chat list: what the bridge reports
+//! of their rows, and what that means (which chat is open, which incoming
+//! messages are new, which ticks moved).
 //!
-//! The bridge sends a [`Snapshot`] whenever the page changes. Rows already
-//! on screen when a chat opens are history, not news: only rows that appear
-//! later in the same chat count as arrivals, and each is reported once.
+//! The bridge sends a [`Snapshot`] whenever the page changes. When a chat
+//! opens, its new rows are those after the last one captured there before,
+//! or as many as the chat list counted unread ([`super::inbox`]); the rest is
+//! history. Rows that appear below them while it stays open are arrivals.
+//! Each is reported once.
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,6 +14,7 @@ use chorus_shared::message::MessageKind;
 use chorus_shared::protocol::IncomingMessage;
 use serde::{Deserialize, Serialize};
 
+use super::inbox::{first_new, CaptureMemory, Inbox, SeenChat};
 use super::rows::{RowId, Tick};
 use super::selectors::{Element, ICON_ATTRIBUTE, MEDIA_PROBES, ROW_ID_ATTRIBUTE};
 
@@ -32,6 +35,21 @@ pub struct WatchConfig {
     pub header: &'static [&'static str],
     /// Matches when the page shows its dark theme.
     pub dark: &'static [&'static str],
+    /// The chat list.
+    pub list: ListConfig,
+}
+
+/// How the bridge reads the chat list (selectors inside each row).
+#[derive(Debug, Clone, Serialize)]
+pub struct ListConfig {
+    /// The list's rows.
+    pub rows: &'static [&'static str],
+    /// A row's name.
+    pub title: &'static [&'static str],
+    /// A row's last message.
+    pub preview: &'static [&'static str],
+    /// A row's unread badge.
+    pub badge: &'static [&'static str],
 }
 
 impl WatchConfig {
@@ -48,6 +66,12 @@ impl WatchConfig {
             icon_attribute: ICON_ATTRIBUTE,
             header: Element::ConversationHeader.selectors(),
             dark: Element::DarkTheme.selectors(),
+            list: ListConfig {
+                rows: Element::ChatListRow.selectors(),
+                title: Element::ChatListTitle.selectors(),
+                preview: Element::ChatListPreview.selectors(),
+                badge: Element::UnreadBadge.selectors(),
+            },
         }
     }
 }
@@ -104,6 +128,9 @@ pub struct Snapshot {
     /// Whether WhatsApp Web shows its dark theme.
     #[serde(default)]
     pub dark: bool,
+    /// The chat list's rows, top to bottom.
+    #[serde(default)]
+    pub chats: Vec<SeenChat>,
 }
 
 /// The chat open in WhatsApp Web.
@@ -169,44 +196,84 @@ pub enum RowEvent {
 /// Remembers what the driver has seen of the open conversation.
 #[derive(Debug, Default)]
 pub struct RowTracker {
+    /// The open chat, once its rows are on screen.
     chat: Option<String>,
+    /// Rows of that chat already seen.
     seen: HashSet<String>,
     ticks: HashMap<String, Tick>,
+    /// The last incoming row the relay took in each chat (the worker notes
+    /// each once the relay has it, so one it never got is taken again).
+    pub memory: CaptureMemory,
 }
 
 impl RowTracker {
-    /// Takes a new snapshot; returns arrivals and tick changes.
-    pub fn update(&mut self, snapshot: &Snapshot) -> Vec<RowEvent> {
+    /// Takes a new snapshot; returns arrivals and tick changes. `inbox`
+    /// says how many new rows a chat that just opened holds at least.
+    pub fn update(&mut self, snapshot: &Snapshot, inbox: &mut Inbox) -> Vec<RowEvent> {
         let chat = snapshot.open_chat();
-        let chat_id = chat.as_ref().and_then(|chat| chat.wa_id.clone());
-        let switched = chat_id != self.chat;
-        self.chat = chat_id;
+        let rows: Vec<(RowId, &SeenRow)> = snapshot
+            .rows
+            .iter()
+            .filter_map(|row| Some((RowId::parse(row.id.as_deref()?)?, row)))
+            .collect();
+        // A chat counts as entered once its rows show (they may render
+        // after its header).
+        let chat_id = chat
+            .as_ref()
+            .and_then(|chat| chat.wa_id.clone())
+            .filter(|_| !rows.is_empty());
         let mut events = Vec::new();
-        for row in &snapshot.rows {
-            let Some(id) = row.id.as_deref().and_then(RowId::parse) else {
+        for (id, row) in &rows {
+            if !id.outgoing {
                 continue;
-            };
-            if id.outgoing {
-                let Some(tick) = row.tick() else { continue };
-                if self.ticks.get(&id.wa_id) != Some(&tick) {
-                    self.ticks.insert(id.wa_id.clone(), tick);
-                    events.push(RowEvent::Tick {
-                        wa_id: id.wa_id.clone(),
-                        tick,
-                    });
-                }
-            } else if self.seen.insert(id.wa_id.clone()) && !switched {
-                events.push(RowEvent::Incoming(IncomingMessage {
-                    wa_id: id.wa_id.clone(),
-                    chat_wa_id: id.chat.clone(),
-                    kind: row.kind(),
-                    text: row.text.clone().filter(|text| !text.is_empty()),
-                    chat_name: chat
-                        .as_ref()
-                        .map(|chat| chat.title.clone())
-                        .filter(|title| !title.is_empty() && header_number(title).is_none()),
-                }));
             }
+            let Some(tick) = row.tick() else { continue };
+            if self.ticks.get(&id.wa_id) != Some(&tick) {
+                self.ticks.insert(id.wa_id.clone(), tick);
+                events.push(RowEvent::Tick {
+                    wa_id: id.wa_id.clone(),
+                    tick,
+                });
+            }
+        }
+        let incoming: Vec<&(RowId, &SeenRow)> =
+            rows.iter().filter(|(id, _)| !id.outgoing).collect();
+        let fresh: Vec<&(RowId, &SeenRow)> = if chat_id != self.chat {
+            self.chat = chat_id.clone();
+            self.seen.clear();
+            let Some(jid) = &chat_id else {
+                return events;
+            };
+            let at_least = chat.as_ref().map_or(0, |chat| inbox.opened(&chat.title));
+            let ids: Vec<&str> = incoming.iter().map(|(id, _)| id.wa_id.as_str()).collect();
+            let from = first_new(&ids, self.memory.last(jid), at_least);
+            incoming[from..].to_vec()
+        } else {
+            // Only rows below what was seen are arrivals: rows above are
+            // history loaded by scrolling up.
+            let below = incoming
+                .iter()
+                .rposition(|(id, _)| self.seen.contains(&id.wa_id))
+                .map_or(0, |at| at + 1);
+            incoming[below..]
+                .iter()
+                .copied()
+                .filter(|(id, _)| !self.seen.contains(&id.wa_id))
+                .collect()
+        };
+        self.seen
+            .extend(rows.iter().map(|(id, _)| id.wa_id.clone()));
+        for (id, row) in fresh {
+            events.push(RowEvent::Incoming(IncomingMessage {
+                wa_id: id.wa_id.clone(),
+                chat_wa_id: id.chat.clone(),
+                kind: row.kind(),
+                text: row.text.clone().filter(|text| !text.is_empty()),
+                chat_name: chat
+                    .as_ref()
+                    .map(|chat| chat.title.clone())
+                    .filter(|title| !title.is_empty() && header_number(title).is_none()),
+            }));
         }
         events
     }
@@ -243,17 +310,104 @@ mod tests {
             rows,
             header: Some(header.into()),
             dark: false,
+            chats: vec![],
         }
+    }
+
+    /// Takes a snapshot with nothing new in the chat list.
+    fn see(tracker: &mut RowTracker, snapshot: Snapshot) -> Vec<RowEvent> {
+        tracker.update(&snapshot, &mut Inbox::default())
+    }
+
+    fn texts(events: &[RowEvent]) -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|event| match event {
+                RowEvent::Incoming(message) => message.text.clone(),
+                RowEvent::Tick { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_chat_opened_takes_as_many_new_rows_as_the_list_counted() {
+        let mut tracker = RowTracker::default();
+        let mut inbox = Inbox::default();
+        let listed = |badge: Option<&str>| SeenChat {
+            title: Some("Bo".into()),
+            preview: Some("three".into()),
+            badge: badge.map(Into::into),
+            ..SeenChat::default()
+        };
+        inbox.update(&[listed(Some("2 unread messages"))], None);
+        let rows = vec![
+            row("false_2222222@c.us_1", "one", &[]),
+            row("true_2222222@c.us_2", "ours", &[]),
+            row("false_2222222@c.us_3", "two", &[]),
+            row("false_2222222@c.us_4", "three", &[]),
+        ];
+        let events = tracker.update(&snapshot("Bo", rows.clone()), &mut inbox);
+        assert_eq!(texts(&events), ["two", "three"]);
+        assert!(inbox.waiting().is_empty());
+        // Away and back: after the last one captured, nothing is news.
+        tracker
+            .memory
+            .captured("2222222@c.us", "false_2222222@c.us_4");
+        see(
+            &mut tracker,
+            snapshot("Cy", vec![row("false_3333333@c.us_9", "c", &[])]),
+        );
+        let mut more = rows;
+        more.push(row("false_2222222@c.us_5", "four", &[]));
+        let events = see(&mut tracker, snapshot("Bo", more));
+        assert_eq!(texts(&events), ["four"], "what came while it was closed");
+    }
+
+    #[test]
+    fn rows_loaded_above_by_scrolling_are_history() {
+        let mut tracker = RowTracker::default();
+        let shown = vec![row("false_1111111@c.us_5", "five", &[])];
+        assert!(see(&mut tracker, snapshot("Ana", shown.clone())).is_empty());
+        let mut scrolled = vec![row("false_1111111@c.us_4", "four", &[])];
+        scrolled.extend(shown);
+        assert!(see(&mut tracker, snapshot("Ana", scrolled.clone())).is_empty());
+        scrolled.push(row("false_1111111@c.us_6", "six", &[]));
+        assert_eq!(
+            texts(&see(&mut tracker, snapshot("Ana", scrolled))),
+            ["six"]
+        );
+    }
+
+    #[test]
+    fn a_header_before_its_rows_is_not_an_opened_chat_yet() {
+        let mut tracker = RowTracker::default();
+        let mut inbox = Inbox::default();
+        let listed = SeenChat {
+            title: Some("Ana".into()),
+            badge: Some("1".into()),
+            ..SeenChat::default()
+        };
+        inbox.update(&[listed], None);
+        assert!(tracker
+            .update(&snapshot("Ana", vec![]), &mut inbox)
+            .is_empty());
+        assert_eq!(inbox.waiting(), vec!["Ana".to_owned()], "still waiting");
+        let rows = vec![
+            row("false_1111111@c.us_1", "old", &[]),
+            row("false_1111111@c.us_2", "new", &[]),
+        ];
+        let events = tracker.update(&snapshot("Ana", rows), &mut inbox);
+        assert_eq!(texts(&events), ["new"]);
     }
 
     #[test]
     fn history_is_not_news_but_later_rows_are() {
         let mut tracker = RowTracker::default();
         let history = vec![row("false_447400000001@c.us_A", "old", &[])];
-        assert!(tracker.update(&snapshot("Ana", history.clone())).is_empty());
+        assert!(see(&mut tracker, snapshot("Ana", history.clone())).is_empty());
         let mut later = history;
         later.push(row("false_447400000001@c.us_B", "new 😀\nline", &[]));
-        let events = tracker.update(&snapshot("Ana", later.clone()));
+        let events = see(&mut tracker, snapshot("Ana", later.clone()));
         assert_eq!(
             events,
             vec![RowEvent::Incoming(IncomingMessage {
@@ -264,25 +418,28 @@ mod tests {
                 chat_name: Some("Ana".into()),
             })]
         );
-        assert!(tracker.update(&snapshot("Ana", later)).is_empty(), "once");
+        assert!(see(&mut tracker, snapshot("Ana", later)).is_empty(), "once");
     }
 
     #[test]
     fn switching_chats_takes_the_new_history_silently() {
         let mut tracker = RowTracker::default();
-        tracker.update(&snapshot(
-            "Ana",
-            vec![row("false_1111111@c.us_A", "a", &[])],
-        ));
+        see(
+            &mut tracker,
+            snapshot("Ana", vec![row("false_1111111@c.us_A", "a", &[])]),
+        );
         let other = vec![row("false_2222222@c.us_X", "x", &[])];
-        assert!(tracker.update(&snapshot("Bo", other)).is_empty());
+        assert!(see(&mut tracker, snapshot("Bo", other)).is_empty());
     }
 
     #[test]
     fn ticks_are_reported_when_they_move() {
         let mut tracker = RowTracker::default();
         let id = "true_447400000001@c.us_M1";
-        let events = tracker.update(&snapshot("Ana", vec![row(id, "hi", &["msg-check"])]));
+        let events = see(
+            &mut tracker,
+            snapshot("Ana", vec![row(id, "hi", &["msg-check"])]),
+        );
         assert_eq!(
             events,
             vec![RowEvent::Tick {
@@ -290,10 +447,15 @@ mod tests {
                 tick: Tick::Sent
             }]
         );
-        assert!(tracker
-            .update(&snapshot("Ana", vec![row(id, "hi", &["msg-check"])]))
-            .is_empty());
-        let events = tracker.update(&snapshot("Ana", vec![row(id, "hi", &["msg-dblcheck"])]));
+        assert!(see(
+            &mut tracker,
+            snapshot("Ana", vec![row(id, "hi", &["msg-check"])])
+        )
+        .is_empty());
+        let events = see(
+            &mut tracker,
+            snapshot("Ana", vec![row(id, "hi", &["msg-dblcheck"])]),
+        );
         assert_eq!(
             events,
             vec![RowEvent::Tick {
@@ -304,7 +466,7 @@ mod tests {
         // A newer build: the same double check, "Read" only in its label.
         let mut read = row(id, "hi", &["msg-dblcheck"]);
         read.labels = vec![" Read ".into()];
-        let events = tracker.update(&snapshot("Ana", vec![read]));
+        let events = see(&mut tracker, snapshot("Ana", vec![read]));
         assert_eq!(
             events,
             vec![RowEvent::Tick {

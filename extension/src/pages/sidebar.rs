@@ -274,6 +274,7 @@ impl App {
             ServerFrame::Chat { chat } => {
                 model.chat_changed(&chat);
                 let opened = model.panel.chat.is_none()
+                    && model.chosen_chat.is_none()
                     && chat.organization_id == model.settings.profile
                     && model
                         .open_chat
@@ -360,13 +361,7 @@ impl App {
                 limit: 1,
             })
             .await?;
-        let chats = relay
-            .call_endpoint(&endpoints::Chats {
-                organization_id: organization,
-                q: None,
-                limit: 30,
-            })
-            .await?;
+        let chats = relay.call_endpoint(&self.chat_list()).await?;
         let members = match organization {
             Some(org_id) => {
                 relay
@@ -474,8 +469,33 @@ impl App {
         Ok(())
     }
 
-    /// Finds the open chat among the profile's chats and loads its timeline.
+    /// The list request for the profile's chats under the filter in force.
+    fn chat_list(&self) -> endpoints::Chats {
+        let model = self.model.borrow();
+        let filter = &model.chat_filter;
+        endpoints::Chats {
+            organization_id: model.settings.profile,
+            assignee: filter.assignee_param(),
+            status: filter.status,
+            q: filter.search_param(),
+            limit: 30,
+        }
+    }
+
+    /// Loads the chat list again (its filter changed).
+    pub async fn load_chats(&self) -> Result<(), Failure> {
+        let chats = self.relay().call_endpoint(&self.chat_list()).await?;
+        self.model.borrow_mut().chats = chats.chats;
+        Ok(())
+    }
+
+    /// Loads the panel's chat: the one chosen from the list, or else the
+    /// one open in WhatsApp Web, found among the profile's chats.
     pub async fn load_panel(&self) -> Result<(), Failure> {
+        let chosen = self.model.borrow().chosen_chat;
+        if let Some(chat_id) = chosen {
+            return self.load_timeline(chat_id).await;
+        }
         let wa_id = self
             .model
             .borrow()
@@ -503,6 +523,8 @@ impl App {
             .relay()
             .call_endpoint(&endpoints::Chats {
                 organization_id: organization,
+                assignee: None,
+                status: None,
                 q: Some(digits),
                 limit: 20,
             })
@@ -511,11 +533,26 @@ impl App {
             self.model.borrow_mut().panel = ChatPanel::default();
             return Ok(());
         };
+        self.load_timeline(chat.id).await
+    }
+
+    /// Loads a chat of the profile and its timeline into the panel.
+    async fn load_timeline(&self, chat_id: uuid::Uuid) -> Result<(), Failure> {
+        let organization = self.model.borrow().settings.profile;
+        if let Some(id) = organization {
+            if self.model.borrow().members.is_empty() {
+                let members = self
+                    .relay()
+                    .call_endpoint(&endpoints::Members { org_id: id })
+                    .await?;
+                self.model.borrow_mut().members = members.members;
+            }
+        }
         let timeline = self
             .relay()
             .call_endpoint(&endpoints::ChatTimeline {
                 organization_id: organization,
-                chat_id: chat.id,
+                chat_id,
             })
             .await?;
         let mut items = timeline.items;

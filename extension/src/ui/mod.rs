@@ -6,6 +6,7 @@
 //! - this file: the state ([`Model`]) and how live changes update it.
 //! - [`present`]: the screen, row texts, marks and status lines.
 
+pub mod inbox;
 pub mod present;
 
 use std::collections::{BTreeSet, HashMap};
@@ -105,8 +106,13 @@ pub struct Model {
     pub open_chat: Option<OpenChat>,
     /// Its panel.
     pub panel: ChatPanel,
-    /// The profile's chats, most recent first.
+    /// The profile's chats that the filter admits, most recent first.
     pub chats: Vec<ChatView>,
+    /// Which chats the list shows.
+    pub chat_filter: inbox::ChatFilter,
+    /// A chat opened from the list, shown instead of the one open in
+    /// WhatsApp Web (an organization's chats live at its host).
+    pub chosen_chat: Option<Uuid>,
     /// The members of the current profile's organization (for assigning).
     pub members: Vec<Member>,
     /// Messages the user queued from this sidebar, newest first.
@@ -183,7 +189,10 @@ impl Model {
             return;
         }
         self.chats.retain(|c| c.id != chat.id);
-        self.chats.insert(0, chat.clone());
+        let user = self.user.as_ref().map(|user| user.id);
+        if self.chat_filter.admits(chat, user) {
+            self.chats.insert(0, chat.clone());
+        }
         self.chats
             .sort_by_key(|chat| std::cmp::Reverse(chat.last_activity_at));
         if let Some(open) = &mut self.panel.chat {
@@ -235,6 +244,7 @@ mod tests {
             assignee_id: None,
             unread: 0,
             last_message: None,
+            waiting: None,
             last_activity_at: chrono::DateTime::from_timestamp(at, 0).expect("time"),
             seq: 1,
         }
@@ -270,5 +280,22 @@ mod tests {
         other.organization_id = Some(Uuid::from_u128(77));
         model.chat_changed(&other);
         assert_eq!(model.chats.len(), 2, "another profile's chat stays out");
+    }
+
+    #[test]
+    fn a_live_change_moves_a_chat_in_or_out_of_the_filtered_list() {
+        let mut model = Model::default();
+        model.chat_filter.assignee = chorus_shared::team::AssigneeFilter::Unassigned;
+        model.chat_changed(&chat(1, 100));
+        assert_eq!(model.chats.len(), 1);
+        let mut taken = chat(1, 200);
+        taken.assignee_id = Some(Uuid::from_u128(5));
+        model.chat_changed(&taken);
+        assert!(model.chats.is_empty(), "assigned: no longer unassigned");
+        let mut resolved = chat(2, 300);
+        resolved.status = ChatStatus::Resolved;
+        model.chat_filter = inbox::ChatFilter::default();
+        model.chat_changed(&resolved);
+        assert!(model.chats.is_empty(), "the list shows open chats");
     }
 }

@@ -97,8 +97,16 @@ pub fn message_text(message: &MessageView) -> String {
         .unwrap_or_else(|| message.kind.as_str().into())
 }
 
-/// The last message of a chat in one line.
+/// The last message of a chat in one line; messages still waiting at the
+/// host come first, with their count.
 pub fn last_line(chat: &ChatView) -> String {
+    if let Some(waiting) = &chat.waiting {
+        let preview = waiting.preview.as_deref().unwrap_or("new messages");
+        return match waiting.count {
+            1 => format!("← {preview} (waiting at the host)"),
+            n => format!("← {preview} ({n} waiting at the host)"),
+        };
+    }
     chat.last_message
         .as_ref()
         .map(|m| {
@@ -295,13 +303,26 @@ pub fn host_line(status: &HostStatus, queue: Option<QueueSummary>) -> (String, S
             queue.queued, queue.sending
         )
     });
+    let waiting = match status.waiting_chats {
+        0 => String::new(),
+        1 => " · 1 chat waiting to be captured".into(),
+        n => format!(" · {n} chats waiting to be captured"),
+    };
     let details = format!(
-        "{queue} · sent here: {} · last: {}",
+        "{queue}{waiting} · sent here: {} · last: {}",
         status.sent_here,
         status.last_send.as_deref().unwrap_or("none yet")
     );
     (state, details)
 }
+
+/// The idle times the capture may wait for, in seconds, with their labels.
+pub const CAPTURE_IDLE_CHOICES: [(u32, &str); 4] = [
+    (5, "5 seconds"),
+    (10, "10 seconds"),
+    (30, "30 seconds"),
+    (60, "1 minute"),
+];
 
 #[cfg(test)]
 mod tests {
@@ -422,6 +443,13 @@ mod tests {
             sending: 1,
             host_online: true,
         };
+        let waiting = HostStatus {
+            waiting_chats: 2,
+            ..status.clone()
+        };
+        assert!(host_line(&waiting, None)
+            .1
+            .contains("2 chats waiting to be captured"));
         assert!(host_line(&status, Some(queue))
             .1
             .contains("queue: 2 waiting, 1 with the host"));

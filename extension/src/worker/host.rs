@@ -103,6 +103,18 @@ impl Host {
         self.own_rows.tick_moved(wa_id, tick)
     }
 
+    /// The chat list shows a tick on `chat`'s last outgoing message: the
+    /// report to make, if this host sent that chat's newest row.
+    pub fn last_tick_moved(&mut self, chat: &str, tick: Tick) -> Option<(Uuid, DeliveryReport)> {
+        let wa_id = self.own_rows.newest_in(chat)?.to_owned();
+        self.own_rows.tick_moved(&wa_id, tick)
+    }
+
+    /// Follows the ticks of the sends recorded before this host started.
+    pub fn remember_sends(&mut self, record: &PressedRecord) {
+        self.own_rows = OwnRows::from_record(record);
+    }
+
     fn sent(&mut self, chat: &str) {
         let in_burst = self.last.as_ref().map_or(0, |last| last.in_burst) + 1;
         let in_burst = if in_burst > self.pacing.burst {

@@ -26,10 +26,13 @@ use chorus_shared::protocol::{ClientRole, Request, ServerFrame};
 use wasm_bindgen::prelude::*;
 
 use crate::browser::relay::Relay;
-use crate::browser::{load_settings, log, sleep, Port, Shared};
+use crate::browser::{load, load_settings, log, sleep, store, Port, Shared};
 use crate::channel::{
-    HostStatus, Settings, SidebarRequest, WorkerEvent, BRIDGE_PORT, SIDEBAR_PORT,
+    HostStatus, Settings, SidebarRequest, WorkerEvent, BRIDGE_PORT, CAPTURE_KEY, SENT_KEY,
+    SIDEBAR_PORT,
 };
+use crate::driver::capture::{capture, CaptureOutcome};
+use crate::driver::inbox::{CaptureMemory, ListEvent};
 use crate::driver::layout::{PageState, HOSTING_NEEDS};
 use crate::driver::page::Page as _;
 use crate::driver::send::Phase;
@@ -118,15 +121,7 @@ fn accept_tab(worker: &Shared<Worker>, nonce: String, port: Port) {
         let tab = tab.clone();
         let nonce = nonce.clone();
         port.on_each_message(move |text| {
-            if let FromTab::Changed {
-                events,
-                open_chat,
-                dark,
-            } = tab.receive(&text)
-            {
-                tab_theme(&worker, &nonce, dark);
-                page_changed(&worker, &nonce, events, open_chat);
-            }
+            tab_changed(&worker, &nonce, &tab, tab.receive(&text));
         });
     }
     {
@@ -142,17 +137,38 @@ fn accept_tab(worker: &Shared<Worker>, nonce: String, port: Port) {
     }
     let worker = worker.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let problem = tab.set_up(SIDEBAR_WIDTH).await.err().map(|problem| {
-            log(&format!(
-                "Chorus: could not set up the WhatsApp Web tab: {problem}"
-            ));
-            format!("Chorus cannot work in this WhatsApp Web tab: {problem}")
-        });
-        if problem.is_none() {
-            tab_theme(&worker, &nonce, tab.snapshot().dark);
-        }
+        // Where the capture stopped, before the first look at the page.
+        tab.remember(load::<CaptureMemory>(CAPTURE_KEY).await.unwrap_or_default());
+        let problem = match tab.set_up(SIDEBAR_WIDTH).await {
+            Ok(first) => {
+                tab_changed(&worker, &nonce, &tab, first);
+                None
+            }
+            Err(problem) => {
+                log(&format!(
+                    "Chorus: could not set up the WhatsApp Web tab: {problem}"
+                ));
+                Some(format!(
+                    "Chorus cannot work in this WhatsApp Web tab: {problem}"
+                ))
+            }
+        };
         tab_problem(&worker, &nonce, problem);
     });
+}
+
+/// What a tab's bridge reported.
+fn tab_changed(worker: &Shared<Worker>, nonce: &str, tab: &Rc<Tab>, change: FromTab) {
+    if let FromTab::Changed {
+        events,
+        listed,
+        open_chat,
+        dark,
+    } = change
+    {
+        tab_theme(worker, nonce, dark);
+        page_changed(worker, nonce, tab, events, listed, open_chat);
+    }
 }
 
 /// Remembers a tab's theme and tells its sidebar when it changes.
@@ -181,7 +197,9 @@ fn tab_problem(worker: &Shared<Worker>, nonce: &str, problem: Option<String>) {
 fn page_changed(
     worker: &Shared<Worker>,
     nonce: &str,
+    tab: &Rc<Tab>,
     events: Vec<RowEvent>,
+    listed: Vec<ListEvent>,
     open_chat: Option<OpenChat>,
 ) {
     let mut state = worker.borrow_mut();
@@ -196,32 +214,66 @@ fn page_changed(
     };
     let capture = state.settings.capture;
     drop(state);
+    let link = host.borrow().link.clone();
+    let mut activity = Vec::new();
+    for event in listed {
+        match event {
+            ListEvent::Activity(chat) => activity.push(chat),
+            ListEvent::LastTick { chat, tick } => {
+                let Some((message_id, report)) = host.borrow_mut().last_tick_moved(&chat, tick)
+                else {
+                    continue;
+                };
+                tell_relay(&link, Request::Report { message_id, report });
+            }
+        }
+    }
+    if capture && !activity.is_empty() {
+        tell_relay(&link, Request::Activity { chats: activity });
+    }
     for event in events {
-        let request = match event {
+        match event {
             RowEvent::Incoming(message) => {
                 host.borrow_mut().heard_from(&message);
                 if !capture {
                     continue;
                 }
-                Request::Incoming { message }
+                let link = link.clone();
+                let tab = tab.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let (chat, wa_id) = (message.chat_wa_id.clone(), message.wa_id.clone());
+                    match link.request(Request::Incoming { message }).await {
+                        // Noted only once the relay has it: a row it never
+                        // got is taken again when its chat next opens.
+                        Ok(_) => store(CAPTURE_KEY, &tab.captured(&chat, &wa_id)).await,
+                        Err(error) => log(&format!(
+                            "Chorus: the relay did not take an incoming message: {}",
+                            error.message
+                        )),
+                    }
+                });
             }
             RowEvent::Tick { wa_id, tick } => {
                 let Some((message_id, report)) = host.borrow_mut().tick_moved(&wa_id, tick) else {
                     continue;
                 };
-                Request::Report { message_id, report }
+                tell_relay(&link, Request::Report { message_id, report });
             }
-        };
-        let link = host.borrow().link.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Err(error) = link.request(request).await {
-                log(&format!(
-                    "Chorus: the relay refused a host report: {}",
-                    error.message
-                ));
-            }
-        });
+        }
     }
+}
+
+/// Sends a host report; a refusal is logged (the relay keeps what it has).
+fn tell_relay(link: &Link, request: Request) {
+    let link = link.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(error) = link.request(request).await {
+            log(&format!(
+                "Chorus: the relay refused a host report: {}",
+                error.message
+            ));
+        }
+    });
 }
 
 fn accept_sidebar(worker: &Shared<Worker>, nonce: String, port: Port) {
@@ -278,9 +330,15 @@ fn sidebar_asked(worker: &Shared<Worker>, nonce: &str, request: SidebarRequest) 
                 let worker = worker.clone();
                 let nonce = nonce.to_owned();
                 wasm_bindgen_futures::spawn_local(async move {
-                    let problem = tab.set_up(width).await.err().map(|problem| {
-                        format!("Chorus cannot work in this WhatsApp Web tab: {problem}")
-                    });
+                    let problem = match tab.set_up(width).await {
+                        Ok(change) => {
+                            tab_changed(&worker, &nonce, &tab, change);
+                            None
+                        }
+                        Err(problem) => Some(format!(
+                            "Chorus cannot work in this WhatsApp Web tab: {problem}"
+                        )),
+                    };
                     tab_problem(&worker, &nonce, problem);
                 });
             }
@@ -410,7 +468,12 @@ fn start_hosting(
     let host = Rc::new(RefCell::new(Host::new(link, relay, pacing)));
     *host_cell.borrow_mut() = Some(host.clone());
     worker.borrow_mut().host = Some(host.clone());
-    wasm_bindgen_futures::spawn_local(host_loop(worker.clone(), host, generation));
+    let worker = worker.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let record = load(SENT_KEY).await.unwrap_or_default();
+        host.borrow_mut().remember_sends(&record);
+        host_loop(worker, host, generation).await;
+    });
 }
 
 /// Sends what the relay dispatched, one message at a time, paced.
@@ -425,6 +488,26 @@ async fn host_loop(worker: Shared<Worker>, host: Shared<Host>, generation: u64) 
         let problem = match (&tab, next) {
             (None, _) => {
                 Some("Open WhatsApp Web in this browser: the number is hosted from its tab.".into())
+            }
+            (Some(tab), None) if worker.borrow().settings.capture && !tab.waiting().is_empty() => {
+                let rules = worker.borrow().settings.capture_rules();
+                match capture(tab.as_ref(), &tab.waiting(), rules).await {
+                    CaptureOutcome::Busy => {}
+                    CaptureOutcome::NotNow(problem) => {
+                        set_status(&worker, &host, Some(problem), None);
+                        sleep(2_000).await;
+                    }
+                    CaptureOutcome::Done { missed, .. } => {
+                        if !missed.is_empty() {
+                            log(&format!(
+                                "Chorus: could not open these chats to capture them: {}",
+                                missed.join(", ")
+                            ));
+                            tab.give_up(&missed);
+                        }
+                    }
+                }
+                worker.borrow().host_status.problem.clone()
             }
             (Some(tab), None) => {
                 // Idle: check now and then that the tab can still send.
@@ -475,6 +558,14 @@ fn set_status(
     sending: Option<Phase>,
 ) {
     let busy = sending.is_some();
+    let waiting_chats = if worker.borrow().settings.capture {
+        worker
+            .borrow()
+            .any_tab()
+            .map_or(0, |tab| tab.waiting().len())
+    } else {
+        0
+    };
     let mut state = worker.borrow_mut();
     let host = host.borrow();
     let status = HostStatus {
@@ -485,6 +576,7 @@ fn set_status(
         last_send: host.last_send.clone(),
         busy,
         step: sending.map(|phase| phase.describe().to_owned()),
+        waiting_chats,
     };
     if status != state.host_status {
         state.host_status = status.clone();

@@ -13,6 +13,7 @@ use crate::browser::{now_ms, sleep, Port};
 use crate::driver::bridge::{
     BridgeOp, BridgeRequest, FileToAttach, FromBridge, IdleReply, ReadReply, BRIDGE_PROTOCOL,
 };
+use crate::driver::inbox::{CaptureMemory, Inbox, ListEvent};
 use crate::driver::page::Page;
 use crate::driver::selectors::Element;
 use crate::driver::watch::{OpenChat, RowEvent, RowTracker, Snapshot, WatchConfig};
@@ -30,7 +31,9 @@ pub struct Tab {
     next_id: Cell<u64>,
     pending: RefCell<HashMap<u64, oneshot::Sender<Result<Value, String>>>>,
     tracker: RefCell<RowTracker>,
+    inbox: RefCell<Inbox>,
     snapshot: RefCell<Snapshot>,
+    hidden: Cell<bool>,
     /// When the person last typed or clicked in this tab's sidebar.
     sidebar_input_ms: Cell<i64>,
 }
@@ -43,6 +46,8 @@ pub enum FromTab {
     Changed {
         /// Arrivals and tick changes.
         events: Vec<RowEvent>,
+        /// What the chat list showed.
+        listed: Vec<ListEvent>,
         /// The chat open now.
         open_chat: Option<OpenChat>,
         /// Whether the page shows its dark theme.
@@ -58,7 +63,9 @@ impl Tab {
             next_id: Cell::new(1),
             pending: RefCell::new(HashMap::new()),
             tracker: RefCell::new(RowTracker::default()),
+            inbox: RefCell::new(Inbox::default()),
             snapshot: RefCell::new(Snapshot::default()),
+            hidden: Cell::new(false),
             sidebar_input_ms: Cell::new(0),
         }
     }
@@ -83,14 +90,47 @@ impl Tab {
     }
 
     fn take_snapshot(&self, snapshot: Snapshot) -> FromTab {
-        let events = self.tracker.borrow_mut().update(&snapshot);
         let open_chat = snapshot.open_chat();
+        let listed = self
+            .inbox
+            .borrow_mut()
+            .update(&snapshot.chats, open_chat.as_ref());
+        let events = self
+            .tracker
+            .borrow_mut()
+            .update(&snapshot, &mut self.inbox.borrow_mut());
         let dark = snapshot.dark;
         *self.snapshot.borrow_mut() = snapshot;
         FromTab::Changed {
             events,
+            listed,
             open_chat,
             dark,
+        }
+    }
+
+    /// Where the capture stopped before (read from `chrome.storage`).
+    pub fn remember(&self, memory: CaptureMemory) {
+        self.tracker.borrow_mut().memory = memory;
+    }
+
+    /// The relay took the incoming row `wa_id` of `chat`; what to store.
+    pub fn captured(&self, chat: &str, wa_id: &str) -> CaptureMemory {
+        let mut tracker = self.tracker.borrow_mut();
+        tracker.memory.captured(chat, wa_id);
+        tracker.memory.clone()
+    }
+
+    /// Chats whose messages wait to be captured, by title.
+    pub fn waiting(&self) -> Vec<String> {
+        self.inbox.borrow().waiting()
+    }
+
+    /// Stops waiting for chats the capture could not open.
+    pub fn give_up(&self, titles: &[String]) {
+        let mut inbox = self.inbox.borrow_mut();
+        for title in titles {
+            inbox.opened(title);
         }
     }
 
@@ -129,8 +169,10 @@ impl Tab {
             .map_err(|error| format!("The WhatsApp Web tab answered in an unknown shape: {error}"))
     }
 
-    /// Starts the conversation watch and places the sidebar.
-    pub async fn set_up(&self, sidebar_width: u32) -> Result<(), String> {
+    /// Starts the conversation watch and places the sidebar; what the page
+    /// showed when the watch began (messages that came while no host
+    /// watched are in it).
+    pub async fn set_up(&self, sidebar_width: u32) -> Result<FromTab, String> {
         self.call(BridgeOp::Layout {
             selectors: Element::AppRoot.selectors(),
             sidebar_width,
@@ -140,9 +182,7 @@ impl Tab {
         let first: Snapshot = self
             .ask(BridgeOp::Watch(WatchConfig::conversation()))
             .await?;
-        // What is on screen when the driver arrives is history.
-        let _ = self.take_snapshot(first);
-        Ok(())
+        Ok(self.take_snapshot(first))
     }
 }
 
@@ -188,8 +228,22 @@ impl Page for Tab {
         .map(|_| ())
     }
 
+    async fn open_listed(&self, title: &str) -> Result<bool, String> {
+        self.ask(BridgeOp::ClickNamed {
+            rows: Element::ChatListRow.selectors(),
+            name_selectors: Element::ChatListTitle.selectors(),
+            name: title.to_owned(),
+        })
+        .await
+    }
+
+    fn hidden(&self) -> bool {
+        self.hidden.get()
+    }
+
     async fn idle_ms(&self) -> Result<u64, String> {
         let idle: IdleReply = self.ask(BridgeOp::Idle).await?;
+        self.hidden.set(idle.hidden);
         // The page's bridge sees the page; the sidebar says for itself.
         let in_sidebar = (now_ms() - self.sidebar_input_ms.get()).max(0) as u64;
         Ok((idle.ms.max(0.0) as u64).min(in_sidebar))

@@ -17,7 +17,7 @@ use chorus_shared::team::{
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::queue::AccountRef;
+use super::queue::{AccountRef, ChatTarget};
 use super::StoreResult;
 
 /// Whose chats to list.
@@ -128,6 +128,22 @@ pub struct NewComment {
     pub body: String,
 }
 
+/// Messages the host's chat list shows in a chat before it has captured
+/// them.
+#[derive(Debug, Clone)]
+pub struct SeenArrival {
+    /// The chat, when the host knows its WhatsApp id (a person's chat is
+    /// created if new).
+    pub chat: Option<ChatTarget>,
+    /// Its name in the chat list: the chat or contact of that name, when
+    /// the WhatsApp id is not known.
+    pub title: String,
+    /// The last message as the list shows it.
+    pub preview: Option<String>,
+    /// How many wait, at least.
+    pub count: i64,
+}
+
 /// Chats, their comments and timeline, groups, and the teamwork change feed.
 #[async_trait]
 pub trait ChatStore: Send + Sync + 'static {
@@ -147,6 +163,14 @@ pub trait ChatStore: Send + Sync + 'static {
         name: Option<Option<String>>,
         now: DateTime<Utc>,
     ) -> StoreResult<(ChatView, Option<CommentView>)>;
+    /// Notes messages waiting at the host in a chat (it moves up the list
+    /// and reopens); `None` when no chat answers to the arrival.
+    async fn note_waiting(
+        &self,
+        account: AccountRef,
+        arrival: &SeenArrival,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ChatView>>;
     /// Marks the chat's incoming messages read; says whether it had any.
     async fn mark_chat_read(&self, account: AccountRef, id: Uuid) -> StoreResult<(ChatView, bool)>;
     /// Sets or clears the assignee and records its line as an assignment

@@ -3,7 +3,7 @@
 use chorus_shared::message::{Direction, MessageKind, MessageStatus};
 use chorus_shared::team::{
     ChatKind, ChatStatus, ChatView, CommentKind, CommentView, ContactSource, ContactView,
-    MessagePreview,
+    MessagePreview, WaitingMessages,
 };
 use uuid::Uuid;
 
@@ -16,7 +16,8 @@ const PREVIEW_CHARS: usize = 100;
 pub(crate) const CHAT_SELECT: &str =
     "SELECT c.id, a.kind AS account_kind, c.account_id, c.wa_id, c.kind, \
      COALESCE(ct.name, c.name) AS name, c.phone, ct.id AS contact_id, c.status, c.assignee_id, \
-     c.unread, c.last_activity_at, c.seq, lm.id AS last_id, lm.direction AS last_direction, \
+     c.unread, c.waiting_count, c.waiting_preview, c.waiting_since, \
+     c.last_activity_at, c.seq, lm.id AS last_id, lm.direction AS last_direction, \
      lm.kind AS last_kind, lm.text AS last_text, lm.status AS last_status, lm.created_at AS last_at \
      FROM chats c JOIN accounts a ON a.id = c.account_id \
      LEFT JOIN contacts ct ON ct.account_id = c.account_id AND ct.phone = c.phone \
@@ -38,6 +39,9 @@ pub(crate) struct ChatRow {
     status: String,
     assignee_id: Option<Uuid>,
     unread: i64,
+    waiting_count: i64,
+    waiting_preview: Option<String>,
+    waiting_since: Option<i64>,
     last_activity_at: i64,
     seq: i64,
     last_id: Option<Uuid>,
@@ -88,6 +92,11 @@ impl From<ChatRow> for ChatView {
             assignee_id: row.assignee_id,
             unread: row.unread,
             last_message,
+            waiting: row.waiting_since.map(|since| WaitingMessages {
+                count: row.waiting_count,
+                preview: row.waiting_preview,
+                since: time(since),
+            }),
             last_activity_at: time(row.last_activity_at),
             seq: row.seq,
         }

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod arrivals;
 mod assignment;
 mod bad_input;
 mod chats;

@@ -105,6 +105,7 @@ pub const ALL: &[(Method, &str)] = &[
     (AddComment::METHOD, AddComment::TEMPLATE),
     (AssignTo::METHOD, AssignTo::TEMPLATE),
     (ChangeChat::METHOD, ChangeChat::TEMPLATE),
+    (MarkChatRead::METHOD, MarkChatRead::TEMPLATE),
     (QueueMessage::METHOD, QueueMessage::TEMPLATE),
     (UploadFile::METHOD, UploadFile::TEMPLATE),
     (OrganizationDetails::METHOD, OrganizationDetails::TEMPLATE),

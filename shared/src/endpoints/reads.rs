@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{profile, query, Endpoint, Method};
 use crate::api::{InviteList, MemberList, MyOrganizations, Organization, ProfileList, User};
 use crate::queue::{Credits, MessagePage, QueueSummary};
-use crate::team::{ChatPage, ContactPage, FileList, Timeline};
+use crate::team::{ChatPage, ChatStatus, ContactPage, FileList, Timeline};
 
 /// Declares an operation with a fixed path and no body.
 macro_rules! fixed {
@@ -124,6 +124,10 @@ impl Endpoint for Contacts {
 pub struct Chats {
     /// The organization profile; `None` for "You".
     pub organization_id: Option<Uuid>,
+    /// `mine`, `unassigned`, or `None` for anyone's.
+    pub assignee: Option<String>,
+    /// Only open or only resolved chats.
+    pub status: Option<ChatStatus>,
     /// Name or digits to look for.
     pub q: Option<String>,
     /// Page size.
@@ -138,6 +142,11 @@ impl Endpoint for Chats {
     fn path(&self) -> String {
         let pairs = [
             profile(self.organization_id),
+            ("assignee", self.assignee.clone()),
+            (
+                "status",
+                self.status.map(|status| status.as_str().to_owned()),
+            ),
             ("q", self.q.clone()),
             ("limit", Some(self.limit.to_string())),
         ];

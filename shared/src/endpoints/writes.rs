@@ -146,6 +146,29 @@ impl Endpoint for DeleteFile {
     }
 }
 
+/// `POST /chats/{chat_id}/read`: its incoming messages are read (for
+/// every member).
+pub struct MarkChatRead {
+    /// The organization profile; `None` for "You".
+    pub organization_id: Option<Uuid>,
+    /// The chat.
+    pub chat_id: Uuid,
+}
+
+impl Endpoint for MarkChatRead {
+    const METHOD: Method = Method::Post;
+    const TEMPLATE: &'static str = "/chats/{chat_id}/read";
+    type Body = ();
+    type Reply = ChatView;
+    fn path(&self) -> String {
+        format!(
+            "/chats/{}/read{}",
+            self.chat_id,
+            query(&[profile(self.organization_id)])
+        )
+    }
+}
+
 /// Declares an operation on one chat of a profile, with a JSON body.
 macro_rules! on_chat {
     ($(#[$doc:meta])* $name:ident, $method:ident, $template:literal, $suffix:literal, $body:ty, $reply:ty) => {

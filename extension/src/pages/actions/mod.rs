@@ -76,7 +76,12 @@ pub enum Action {
         /// A file from the library.
         file: Option<Uuid>,
     },
-    /// Send into the chat open in WhatsApp Web.
+    /// Open a chat of the list in the sidebar (`None`: back to the list and
+    /// the chat open in WhatsApp Web).
+    ChooseChat(Option<Uuid>),
+    /// List the chats this filter admits.
+    FilterChats(crate::ui::inbox::ChatFilter),
+    /// Send into the chat shown (chosen, or open in WhatsApp Web).
     SendInChat(String),
     /// Rename the open chat.
     RenameChat(String),
@@ -131,6 +136,10 @@ pub enum Action {
     Host(Option<Hosting>),
     /// Capture incoming messages while hosting.
     Capture(bool),
+    /// Nobody uses this browser's WhatsApp Web: capture without waiting.
+    DedicatedHost(bool),
+    /// How long the page must be left alone before the capture opens chats.
+    CaptureIdle(u32),
 }
 
 /// Does what `action` asks.
@@ -176,6 +185,8 @@ pub async fn perform(app: &Rc<App>, action: Action) -> Outcome {
                 model.settings.profile = profile;
                 model.sent.clear();
                 model.selected.clear();
+                model.chosen_chat = None;
+                model.panel = Default::default();
                 model.settings.clone()
             };
             save_settings(&settings).await;
@@ -190,6 +201,37 @@ pub async fn perform(app: &Rc<App>, action: Action) -> Outcome {
             }
             queue(app, Some(phone), None, text.trim(), file).await?;
             app.set_value("send-text", "");
+        }
+        Action::ChooseChat(chat_id) => {
+            {
+                let mut model = app.model.borrow_mut();
+                model.chosen_chat = chat_id;
+                model.panel = Default::default();
+            }
+            app.render();
+            app.load_panel().await?;
+            let unread = app
+                .model
+                .borrow()
+                .panel
+                .chat
+                .clone()
+                .filter(|c| c.unread > 0);
+            if let Some(chat) = unread {
+                // Opening it is reading it, for the whole team.
+                let read = app
+                    .relay()
+                    .call_endpoint(&endpoints::MarkChatRead {
+                        organization_id: chat.organization_id,
+                        chat_id: chat.id,
+                    })
+                    .await?;
+                app.model.borrow_mut().chat_changed(&read);
+            }
+        }
+        Action::FilterChats(filter) => {
+            app.model.borrow_mut().chat_filter = filter;
+            app.load_chats().await?;
         }
         Action::SendInChat(text) => {
             let (chat_id, phone) = {
@@ -387,6 +429,15 @@ pub async fn perform(app: &Rc<App>, action: Action) -> Outcome {
         }
         Action::Capture(capture) => {
             change_settings(app, |settings| settings.capture = capture).await;
+        }
+        Action::DedicatedHost(dedicated) => {
+            change_settings(app, |settings| settings.dedicated_host = dedicated).await;
+        }
+        Action::CaptureIdle(seconds) => {
+            change_settings(app, |settings| {
+                settings.capture_idle_seconds = Some(seconds);
+            })
+            .await;
         }
     }
     Ok(())

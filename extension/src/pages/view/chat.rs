@@ -1,6 +1,8 @@
-//! The Chat tab: the chat open in WhatsApp Web (who handles it, its state,
-//! its messages and the team's comments, a box to write through Chorus) and
-//! the profile's recent chats.
+//! The Chat tab: a chat (chosen from the list, or else the one open in
+//! WhatsApp Web) with who handles it, its state, its messages and the
+//! team's comments, and a box to write through Chorus; below, the profile's
+//! chats, which in an organization is the team's inbox (filtered by whose,
+//! open or resolved, and a search).
 
 use leptos::html;
 use leptos::prelude::*;
@@ -9,6 +11,9 @@ use chorus_shared::message::Direction;
 use chorus_shared::team::{ChatStatus, TimelineItem};
 
 use super::{dispatch, message_form, status, value, Action};
+use crate::ui::inbox::{
+    menu_values, parse_state, parse_whose, ChatFilter, STATE_CHOICES, WHOSE_CHOICES,
+};
 use crate::ui::present::{
     arrow, chat_title, comment_line, initials, last_line, member_name, message_text, status_label,
 };
@@ -16,13 +21,22 @@ use crate::ui::Model;
 
 pub fn tab(shown: RwSignal<Model>) -> impl IntoView {
     let open = Memo::new(move |_| shown.with(|m| m.open_chat.clone()));
+    let chosen = Memo::new(move |_| shown.with(|m| m.chosen_chat));
+    let in_organization = Memo::new(move |_| shown.with(|m| m.settings.profile.is_some()));
     view! {
-        {move || match open.get() {
-            None => view! {
-                <p class="empty">"Open a chat in WhatsApp Web to see it here, with your team's notes."</p>
+        {move || match (chosen.get(), open.get()) {
+            (Some(_), _) => chosen_chat(shown).into_any(),
+            (None, None) => view! {
+                <p class="empty">
+                    {move || if in_organization.get() {
+                        "Choose a chat below, or open one in WhatsApp Web, to see it here with your team's notes."
+                    } else {
+                        "Open a chat in WhatsApp Web to see it here, with your team's notes."
+                    }}
+                </p>
             }
             .into_any(),
-            Some(open) => {
+            (None, Some(open)) => {
                 let number = open
                     .wa_id
                     .as_deref()
@@ -44,19 +58,25 @@ pub fn tab(shown: RwSignal<Model>) -> impl IntoView {
             }
         }}
         <h2>"Chats"</h2>
+        {move || in_organization.get().then(|| filters(shown))}
         <ul id="chats" class="list">
             <For
                 each=move || shown.with(|m| m.chats.clone())
-                key=|chat| (chat.id, chat.seq, chat.unread, chat.assignee_id, chat.last_activity_at)
+                key=|chat| (chat.id, chat.seq, chat.unread, chat.assignee_id, chat.last_activity_at, chat.waiting.as_ref().map(|w| (w.count, w.preview.clone())))
                 children=move |chat| {
                     let title = chat_title(&chat);
                     let assignee = chat.assignee_id;
+                    let id = chat.id;
+                    let chosen_here = move || shown.with(|m| m.chosen_chat == Some(id));
                     view! {
-                        <li data-chat-id=chat.id.to_string()>
+                        <li data-chat-id=chat.id.to_string() class:chosen=chosen_here>
                             <span class="avatar" aria-hidden="true">{initials(&title)}</span>
                             <div class="grow">
                                 <div class="row">
-                                    <b>{title}</b>
+                                    <button type="button" class="link chat-open"
+                                        on:click=move |_| dispatch(Action::ChooseChat(Some(id)))>
+                                        <b>{title}</b>
+                                    </button>
                                     {(chat.unread > 0).then(|| view! {
                                         <span class="badge" title="unread">{chat.unread}</span>
                                     })}
@@ -74,6 +94,79 @@ pub fn tab(shown: RwSignal<Model>) -> impl IntoView {
             />
         </ul>
     }
+}
+
+/// A chat opened from the list: it lives at the organization's host, not
+/// in this browser's WhatsApp Web.
+fn chosen_chat(shown: RwSignal<Model>) -> impl IntoView {
+    let head = Memo::new(move |_| {
+        shown.with(|m| {
+            m.panel
+                .chat
+                .as_ref()
+                .map(|chat| (chat_title(chat), chat.phone.clone().unwrap_or_default()))
+        })
+    });
+    view! {
+        <button type="button" class="link" id="chat-back"
+            on:click=move |_| dispatch(Action::ChooseChat(None))>"← All chats"</button>
+        {move || head.get().map(|(title, number)| view! {
+            <div class="chat-head">
+                <span class="avatar" aria-hidden="true">{initials(&title)}</span>
+                <div>
+                    <h2 id="chat-name">{title}</h2>
+                    <div class="muted" id="chat-number">{number}</div>
+                </div>
+            </div>
+        })}
+        {panel(shown)}
+        {write_box()}
+    }
+}
+
+/// Which chats the list shows: whose, open or resolved, and a search.
+fn filters(shown: RwSignal<Model>) -> impl IntoView {
+    let values = Memo::new(move |_| shown.with(|m| menu_values(&m.chat_filter)));
+    let change = move |edit: &dyn Fn(&mut ChatFilter)| {
+        let mut filter = shown.with_untracked(|m| m.chat_filter.clone());
+        edit(&mut filter);
+        dispatch(Action::FilterChats(filter));
+    };
+    let search = NodeRef::<html::Input>::new();
+    view! {
+        <form class="row filters" data-form="chat-filter" on:submit=move |ev| {
+            ev.prevent_default();
+            let text = value_of(search);
+            change(&|filter| filter.search = text.clone());
+        }>
+            <label class="hidden" for="chat-whose">"Whose chats"</label>
+            <select id="chat-whose" on:change=move |ev| {
+                let whose = parse_whose(&event_target_value(&ev));
+                change(&|filter| filter.assignee = whose);
+            }>
+                {WHOSE_CHOICES.iter().map(|(value, label)| {
+                    let value = *value;
+                    view! { <option value=value selected=move || values.get().0 == value>{*label}</option> }
+                }).collect_view()}
+            </select>
+            <label class="hidden" for="chat-state">"Open or resolved"</label>
+            <select id="chat-state" on:change=move |ev| {
+                let state = parse_state(&event_target_value(&ev));
+                change(&|filter| filter.status = state);
+            }>
+                {STATE_CHOICES.iter().map(|(value, label)| {
+                    let value = *value;
+                    view! { <option value=value selected=move || values.get().1 == value>{*label}</option> }
+                }).collect_view()}
+            </select>
+            <label class="hidden" for="chat-search">"Search chats"</label>
+            <input id="chat-search" type="search" placeholder="Search name or number" node_ref=search/>
+        </form>
+    }
+}
+
+fn value_of(input: NodeRef<html::Input>) -> String {
+    input.get().map(|input| input.value()).unwrap_or_default()
 }
 
 /// What the team knows of the open chat, once the relay knows it.

@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 
 use super::{dispatch, Action};
-use crate::ui::present::{host_line, hosting_choices, hosting_value, parse_hosting};
+use crate::driver::capture::CAPTURE_IDLE_MS;
+use crate::ui::present::{
+    host_line, hosting_choices, hosting_value, parse_hosting, CAPTURE_IDLE_CHOICES,
+};
 use crate::ui::Model;
 
 pub fn tab(shown: RwSignal<Model>) -> impl IntoView {
@@ -33,6 +36,27 @@ pub fn tab(shown: RwSignal<Model>) -> impl IntoView {
                 on:change=move |ev| dispatch(Action::Capture(event_target_checked(&ev)))/>
             "Capture incoming messages"
         </label>
+        <label class="check">
+            <input id="dedicated-host" type="checkbox"
+                prop:checked=move || shown.with(|m| m.settings.dedicated_host)
+                on:change=move |ev| dispatch(Action::DedicatedHost(event_target_checked(&ev)))/>
+            "Nobody uses this WhatsApp Web: capture at once"
+        </label>
+        <label for="capture-idle">"Capture other chats after nobody has used WhatsApp Web for"</label>
+        <select id="capture-idle"
+            on:change=move |ev| {
+                if let Ok(seconds) = event_target_value(&ev).parse() {
+                    dispatch(Action::CaptureIdle(seconds));
+                }
+            }>
+            {CAPTURE_IDLE_CHOICES.iter().map(|(seconds, label)| {
+                let seconds = *seconds;
+                let selected = move || shown.with(|m| {
+                    m.settings.capture_idle_seconds.unwrap_or((CAPTURE_IDLE_MS / 1_000) as u32) == seconds
+                });
+                view! { <option value=seconds.to_string() selected=selected>{*label}</option> }
+            }).collect_view()}
+        </select>
         {move || hosting.get().then(|| view! {
             <div id="host-status" role="status">
                 <b>{move || line.get().0}</b>{move || line.get().1}

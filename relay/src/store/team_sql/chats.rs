@@ -123,6 +123,81 @@ macro_rules! impl_chat_store {
                 Ok((chat, line))
             }
 
+            async fn note_waiting(
+                &self,
+                account: AccountRef,
+                arrival: &SeenArrival,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Option<ChatView>> {
+                let at = $crate::store::rows::millis(now);
+                let mut tx = self.$write.begin().await?;
+                let seq = take_seqs(&mut tx, account, 1).await?;
+                let found: Option<(Uuid,)> = match &arrival.chat {
+                    Some(target) => {
+                        if target.wa_id.ends_with("@c.us") {
+                            let mut insert = QueryBuilder::<$db>::new(
+                                "INSERT INTO chats (id, account_id, wa_id, phone, name, kind, \
+                                 created_at, last_activity_at, unread, seq) ",
+                            );
+                            insert.push_values([target], |mut row, target| {
+                                row.push_bind(Uuid::now_v7())
+                                    .push_bind(account.id())
+                                    .push_bind(target.wa_id.clone())
+                                    .push_bind(target.phone.clone())
+                                    .push_bind(target.name.clone())
+                                    .push_bind("person")
+                                    .push_bind(at)
+                                    .push_bind(at)
+                                    .push_bind(0_i64)
+                                    .push_bind(seq);
+                            });
+                            insert.push(" ON CONFLICT (account_id, wa_id) DO NOTHING");
+                            insert.build().execute(&mut *tx).await?;
+                        }
+                        let mut query =
+                            QueryBuilder::<$db>::new("SELECT id FROM chats WHERE account_id = ");
+                        query
+                            .push_bind(account.id())
+                            .push(" AND wa_id = ")
+                            .push_bind(target.wa_id.clone());
+                        query.build_query_as().fetch_optional(&mut *tx).await?
+                    }
+                    None => {
+                        let mut query = QueryBuilder::<$db>::new(
+                            "SELECT c.id FROM chats c LEFT JOIN contacts ct \
+                             ON ct.account_id = c.account_id AND ct.phone = c.phone \
+                             AND ct.deleted_at IS NULL WHERE c.account_id = ",
+                        );
+                        query
+                            .push_bind(account.id())
+                            .push(" AND COALESCE(ct.name, c.name) = ")
+                            .push_bind(arrival.title.clone())
+                            .push(" ORDER BY c.last_activity_at DESC LIMIT 1");
+                        query.build_query_as().fetch_optional(&mut *tx).await?
+                    }
+                };
+                let Some((id,)) = found else {
+                    return Ok(None);
+                };
+                let mut update = QueryBuilder::<$db>::new("UPDATE chats SET waiting_count = ");
+                update
+                    .push_bind(arrival.count)
+                    .push(", waiting_preview = ")
+                    .push_bind(arrival.preview.clone())
+                    .push(", waiting_since = COALESCE(waiting_since, ")
+                    .push_bind(at)
+                    .push("), last_activity_at = ")
+                    .push_bind(at)
+                    .push(", status = 'open', seq = ")
+                    .push_bind(seq)
+                    .push(" WHERE id = ")
+                    .push_bind(id);
+                update.build().execute(&mut *tx).await?;
+                let chat = chat_or_not_found(&mut tx, account, id).await?;
+                tx.commit().await?;
+                Ok(Some(chat))
+            }
+
             async fn mark_chat_read(
                 &self,
                 account: AccountRef,

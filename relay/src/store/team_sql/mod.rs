@@ -86,7 +86,7 @@ macro_rules! define_team_store {
             use $crate::store::rows::{millis, FileRow, MessageRow, MESSAGE_SELECT};
             use $crate::store::team::{
                 AssignRule, AssigneeSelect, Assignment, ChatQuery, ContactChange, ContactQuery,
-                ContactRecord, NewComment, ChatStore, ContactStore, LibraryStore,
+                ContactRecord, NewComment, ChatStore, ContactStore, LibraryStore, SeenArrival,
             };
             use $crate::store::team_rows::{
                 ChatRow, CommentRow, ContactRow, CHAT_SELECT, COMMENT_COLUMNS, CONTACT_COLUMNS,
@@ -419,6 +419,7 @@ macro_rules! define_incoming_chat {
                 " ON CONFLICT (account_id, wa_id) DO UPDATE SET \
                  last_activity_at = excluded.last_activity_at, \
                  name = COALESCE(excluded.name, chats.name), unread = chats.unread + 1, \
+                 waiting_count = 0, waiting_preview = NULL, waiting_since = NULL, \
                  seq = CASE WHEN chats.status = 'resolved' THEN excluded.seq ELSE chats.seq END, \
                  status = 'open' RETURNING id",
             );

@@ -1,0 +1,138 @@
+// The shared inbox at the host: customers who write into chats the host does
+// not have open are seen at once in agents' sidebars (the chat list's
+// preview), and their messages are captured exactly once when nobody is
+// using the host's WhatsApp Web, which is then put back on the person's chat
+// with their draft. Messages that came while the host was closed are
+// captured when it reopens, and ticks of a closed chat are still followed.
+import assert from 'node:assert/strict';
+import { after, before, describe } from 'node:test';
+
+import {
+  WAIT, api, evidenceStep, grant, openBrowser, openWhatsApp, send, setRelay, signIn, signUp,
+  startFixture, startRelay, tab,
+} from './harness.mjs';
+
+const OPEN_CHAT = '447400000701';
+const [B, C, D] = ['447400000702', '447400000703', '447400000704'];
+
+async function waitFor(check, what, timeout = WAIT) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
+}
+
+for (const csp of ['strict', 'permissive']) {
+  describe(`the host captures every chat (${csp} page policy)`, () => {
+    let relay; let fixture; let host; let agent; let orgId; let adminToken;
+    const step = evidenceStep(`inbox-${csp}`, () => [host?.browser, agent?.browser]);
+    const incoming = async () => {
+      const feed = await api(relay, 'GET', `/messages?organization_id=${orgId}&after=0`, { token: adminToken });
+      return feed.messages.filter((m) => m.direction === 'incoming');
+    };
+    const textsFrom = async (digits) => (await incoming())
+      .filter((m) => m.chat_wa_id === `${digits}@c.us`).map((m) => m.text);
+
+    before(async () => {
+      relay = await startRelay();
+      fixture = await startFixture();
+      const email = `inbox-admin-${csp}@example.com`;
+      const browser = await openBrowser(fixture, `inbox-admin-${csp}`);
+      await setRelay(browser, relay);
+      host = { browser, ...await openWhatsApp(browser, csp) };
+      await signUp(host.sidebar, { email, phone: '+44 7400 000700', type: 'organization', organization: `Inbox ${csp}` });
+      adminToken = await signIn(relay, email);
+      orgId = (await api(relay, 'GET', '/orgs', { token: adminToken })).organizations[0].organization.id;
+      await grant(relay, { organization_id: orgId }, 50);
+      await api(relay, 'PATCH', `/orgs/${orgId}`, {
+        token: adminToken, body: { pacing: { min_gap_seconds: 0, max_gap_seconds: 1 } },
+      });
+      await host.sidebar.locator('#profile').selectOption(orgId);
+      await tab(host.sidebar, 'Host');
+      await host.sidebar.locator('#hosting').selectOption(`org:${orgId}`);
+      await host.sidebar.locator('#capture').check();
+      await host.sidebar.locator('#capture-idle').selectOption('5');
+      await host.sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+
+      const agentEmail = `inbox-agent-${csp}@example.com`;
+      const agentBrowser = await openBrowser(fixture, `inbox-agent-${csp}`);
+      await setRelay(agentBrowser, relay);
+      agent = { browser: agentBrowser, ...await openWhatsApp(agentBrowser, csp) };
+      await signUp(agent.sidebar, { email: agentEmail, phone: '+44 7400 000709', type: 'agent' });
+      const invite = await api(relay, 'POST', `/orgs/${orgId}/invites`, { token: adminToken, body: { email: agentEmail } });
+      await tab(agent.sidebar, 'Team');
+      await agent.sidebar.getByLabel(/Invite code/).waitFor({ timeout: WAIT });
+      await agent.sidebar.getByLabel(/Invite code/).fill(invite.code);
+      await agent.sidebar.getByRole('button', { name: 'Accept' }).click();
+      await agent.sidebar.locator('#notice', { hasText: 'You joined' }).waitFor({ timeout: WAIT });
+      await agent.sidebar.locator('#profile').selectOption(orgId);
+      await tab(agent.sidebar, 'Chat');
+    });
+    after(async () => {
+      await host?.browser.context.close().catch(() => {});
+      await agent?.browser.context.close().catch(() => {});
+      fixture?.close();
+      relay?.stop();
+    });
+
+    step('chats written to while the host is busy light up at once and are captured once it is idle', async () => {
+      const { page } = host;
+      await page.evaluate((d) => window.fixture.receive(d, 'Earlier message'), OPEN_CHAT);
+      await page.evaluate((d) => window.fixture.openChat(d), OPEN_CHAT);
+      await page.waitForFunction((d) => window.fixture.openJid() === `${d}@c.us`, OPEN_CHAT, { timeout: WAIT });
+      await tab(host.sidebar, 'Host');
+      await page.locator('#main footer [contenteditable="true"]').click();
+      // The person keeps typing a draft while customers write elsewhere.
+      const typing = page.keyboard.type('A reply I am still writing', { delay: 300 });
+      await page.evaluate((d) => window.fixture.receive(d, 'Hello from B'), B);
+      await page.evaluate((d) => window.fixture.receive(d, 'First from C'), C);
+      await page.evaluate((d) => window.fixture.receive(d, 'Second from C'), C);
+      for (const preview of ['Hello from B', 'Second from C']) {
+        await agent.sidebar.locator('#chats li', { hasText: preview }).waitFor({ timeout: WAIT });
+      }
+      assert.match(await agent.sidebar.locator('#chats li', { hasText: 'Second from C' }).innerText(), /2 waiting at the host/);
+      await host.sidebar.locator('#host-status', { hasText: '2 chats waiting to be captured' }).waitFor({ timeout: WAIT });
+      assert.deepEqual(await textsFrom(C), [], 'nothing is taken while the person types');
+      assert.equal(await page.evaluate(() => window.fixture.openJid()), `${OPEN_CHAT}@c.us`);
+      await typing;
+
+      await waitFor(async () => (await textsFrom(C)).length === 2 && (await textsFrom(B)).length === 1,
+        'the capture of B and C', 3 * WAIT);
+      await page.waitForFunction((d) => window.fixture.openJid() === `${d}@c.us`, OPEN_CHAT, { timeout: WAIT });
+      assert.equal(await page.evaluate((d) => window.fixture.draft(d), OPEN_CHAT), 'A reply I am still writing');
+      await agent.sidebar.locator('#chats li', { hasText: '← Second from C' }).waitFor({ timeout: WAIT });
+      // Let any duplicate arrive before counting.
+      await new Promise((done) => setTimeout(done, 2000));
+      assert.deepEqual(await textsFrom(B), ['Hello from B']);
+      assert.deepEqual(await textsFrom(C), ['First from C', 'Second from C']);
+      assert.deepEqual(await textsFrom(OPEN_CHAT), [], 'history of the open chat is not news');
+    });
+
+    step('a message sent to a chat is followed to read after the host left that chat', async () => {
+      await send(agent.sidebar, `+${B}`, 'Thanks, we are on it');
+      await agent.sidebar.locator('#sent li', { hasText: 'Thanks, we are on it' })
+        .locator('.status', { hasText: /^(sent|delivered|read)$/ }).waitFor({ timeout: 2 * WAIT });
+      // The host went back to the person's chat before WhatsApp showed it read.
+      await host.page.waitForFunction((d) => window.fixture.openJid() === `${d}@c.us`, OPEN_CHAT, { timeout: WAIT });
+      await agent.sidebar.locator('#sent li', { hasText: 'Thanks, we are on it' })
+        .locator('.status', { hasText: /^read$/ }).waitFor({ timeout: WAIT });
+    });
+
+    step('messages that came while the host was closed are captured once when it reopens', async () => {
+      const dir = host.browser.userDataDir;
+      await host.browser.context.close();
+      fixture.arrive(D, 'Are you there?');
+      fixture.arrive(D, 'Hello?');
+      host.browser = await openBrowser(fixture, `inbox-admin-${csp}-again`, dir);
+      Object.assign(host, await openWhatsApp(host.browser, csp));
+      await waitFor(async () => (await textsFrom(D)).length === 2, 'the capture of D', 3 * WAIT);
+      await new Promise((done) => setTimeout(done, 2000));
+      assert.deepEqual(await textsFrom(D), ['Are you there?', 'Hello?']);
+      assert.deepEqual(await textsFrom(C), ['First from C', 'Second from C'], 'nothing captured twice');
+    });
+  });
+}
