@@ -112,6 +112,36 @@ for (const csp of ['strict', 'permissive']) {
       assert.deepEqual(await textsFrom(OPEN_CHAT), [], 'history of the open chat is not news');
     });
 
+    step('an agent opens a shared chat from the sidebar, reads it and replies through the host', async () => {
+      const { sidebar } = agent;
+      await tab(sidebar, 'Chat');
+      await sidebar.locator('#chat-whose').selectOption('unassigned');
+      await sidebar.locator('#chat-search').fill('0703');
+      await sidebar.locator('#chat-search').press('Enter');
+      await sidebar.locator('#chats li', { hasText: 'Hello from B' }).waitFor({ state: 'detached', timeout: WAIT });
+      const row = sidebar.locator('#chats li', { hasText: `+${C}` });
+      await row.getByRole('button', { name: `+${C}` }).click();
+      await sidebar.locator('#chat-number', { hasText: `+${C}` }).waitFor({ timeout: WAIT });
+      for (const text of ['First from C', 'Second from C']) {
+        await sidebar.locator('#timeline li.message.incoming', { hasText: text }).waitFor({ timeout: WAIT });
+      }
+      // Opening it read it for the team.
+      await row.locator('.badge').waitFor({ state: 'detached', timeout: WAIT });
+      await sidebar.locator('#chat-text').fill('We open at nine');
+      await sidebar.locator('form[data-form="chat-send"] button[type=submit]').click();
+      await sidebar.locator('#timeline li.message.outgoing', { hasText: 'We open at nine' })
+        .locator('.status', { hasText: /^(sent|delivered|read)$/ }).waitFor({ timeout: 2 * WAIT });
+      const sent = await host.page.evaluate((d) => window.fixture.sent(d), C);
+      assert.deepEqual(sent.map((m) => m.text), ['We open at nine']);
+      assert.equal(await agent.page.evaluate(() => window.fixture.openJid()), null,
+        "the agent's own WhatsApp Web never had this chat");
+      await sidebar.locator('#chat-back').click();
+      await sidebar.locator('#chat-whose').selectOption('anyone');
+      await sidebar.locator('#chat-search').fill('');
+      await sidebar.locator('#chat-search').press('Enter');
+      await sidebar.locator('#chats li', { hasText: 'Hello from B' }).waitFor({ timeout: WAIT });
+    });
+
     step('a message sent to a chat is followed to read after the host left that chat', async () => {
       await send(agent.sidebar, `+${B}`, 'Thanks, we are on it');
       await agent.sidebar.locator('#sent li', { hasText: 'Thanks, we are on it' })
