@@ -86,7 +86,15 @@
       }
       const probes = Object.keys(watch.probes).filter((name) =>
         watch.probes[name].some((selector) => row.matches(selector) || row.querySelector(selector)));
-      return { id: row.getAttribute(watch.id_attribute), text, probes, ...iconsOf(row) };
+      const metaElement = row.querySelector('[' + watch.meta_attribute + ']');
+      const fileName = within(row, watch.media_name || []);
+      const fileSize = within(row, watch.media_size || []);
+      return {
+        id: row.getAttribute(watch.id_attribute), text, probes, ...iconsOf(row),
+        meta: metaElement ? metaElement.getAttribute(watch.meta_attribute) : null,
+        media_name: fileName ? nameOf(fileName) : null,
+        media_size: fileSize ? textOf(fileSize) : null,
+      };
     });
     const list = watch.list;
     const chats = list ? allOf(list.rows).map((row) => {

@@ -29,7 +29,7 @@ pub(crate) async fn hand_over(
     let (connection, lease_until) = lease;
     if state.hub.host(account).map(|(current, _)| current) == Some(connection) {
         outbox.frame(ServerFrame::Dispatch {
-            message: dispatch_of(message, lease_until),
+            message: dispatch_of(state, account, message, lease_until).await,
         });
         return;
     }
@@ -85,7 +85,7 @@ async fn pump_now(state: AppState, account: AccountRef) {
         Ok(messages) => {
             for message in messages {
                 outbox.frame(ServerFrame::Dispatch {
-                    message: dispatch_of(&message, lease_until),
+                    message: dispatch_of(state, account, &message, lease_until).await,
                 });
                 publish_message(state, account, message);
             }
@@ -165,8 +165,26 @@ impl Coalescer {
     }
 }
 
-fn dispatch_of(message: &MessageView, lease_until: chrono::DateTime<Utc>) -> Dispatch {
+/// What the host needs to send `message`. A group is found by its name in
+/// WhatsApp Web's chat list (no link opens it), so that is read for groups.
+async fn dispatch_of(
+    state: &AppState,
+    account: AccountRef,
+    message: &MessageView,
+    lease_until: chrono::DateTime<Utc>,
+) -> Dispatch {
     let phone = crate::whatsapp::phone_of(&message.chat_wa_id);
+    let chat_name = if phone.is_none() {
+        match state.store.chat(account, message.chat_id).await {
+            Ok(chat) => chat.and_then(|chat| chat.name),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read a group's name for its dispatch");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let attachment_url = message
         .attachment
         .as_ref()
@@ -175,6 +193,7 @@ fn dispatch_of(message: &MessageView, lease_until: chrono::DateTime<Utc>) -> Dis
             None => format!("/api/v1/files/{}/content", file.id),
         });
     Dispatch {
+        chat_name,
         message_id: message.id,
         chat_wa_id: message.chat_wa_id.clone(),
         phone,

@@ -9,7 +9,7 @@ use chorus_shared::api::User;
 use chorus_shared::error::ErrorCode;
 use chorus_shared::message::{MessageKind, MessageStatus};
 use chorus_shared::protocol::{DeliveryReport, IncomingMessage, ServerFrame};
-use chorus_shared::queue::{MessageView, SendAnswer, SendMessage};
+use chorus_shared::queue::{MediaSeen, MessageView, SendAnswer, SendMessage, Sender};
 use chorus_shared::team::{AddedAsComment, CommentView};
 use chorus_shared::{limits, text};
 use chrono::Utc;
@@ -423,6 +423,18 @@ pub async fn apply_report_batch(
     .await
 }
 
+/// How long a shown file size may be ("2.4 MB", "3 pages").
+const MEDIA_SIZE_MAX_CHARS: usize = 40;
+
+/// A name a host reported, cleaned and clipped as names are kept.
+fn clean_name(name: &str) -> Option<String> {
+    Some(text::clip(
+        text::clean_name(name).trim(),
+        limits::CONTACT_NAME_MAX_CHARS,
+    ))
+    .filter(|name| !name.is_empty())
+}
+
 /// Stores a message the host saw arrive, once per WhatsApp id.
 pub async fn incoming(
     state: &AppState,
@@ -444,17 +456,22 @@ pub async fn incoming(
     incoming.text = incoming
         .text
         .map(|text| text::clip(&text, limits::MESSAGE_TEXT_MAX_CHARS));
-    let chat_name = incoming
-        .chat_name
-        .as_deref()
-        .map(|name| {
-            text::clip(
-                text::clean_name(name).trim(),
-                limits::CONTACT_NAME_MAX_CHARS,
-            )
-        })
-        .filter(|name| !name.is_empty());
+    let chat_name = incoming.chat_name.as_deref().and_then(clean_name);
     incoming.chat_name = chat_name.clone();
+    incoming.sender = match incoming.sender.take() {
+        Some(sender) => Some(Sender {
+            wa_id: crate::whatsapp::check_chat_id("sender.wa_id", &sender.wa_id)?,
+            name: sender.name.as_deref().and_then(clean_name),
+        }),
+        None => None,
+    };
+    incoming.media = incoming.media.take().map(|media| MediaSeen {
+        name: media.name.as_deref().and_then(clean_name),
+        size: media
+            .size
+            .map(|size| text::clip(size.trim(), MEDIA_SIZE_MAX_CHARS))
+            .filter(|size| !size.is_empty()),
+    });
     let incoming = &incoming;
     let target = ChatTarget {
         phone: crate::whatsapp::phone_of(&chat),

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::error::ErrorDetail;
 use crate::message::MessageKind;
-use crate::queue::{FileView, MessageView, SendMessage};
+use crate::queue::{FileView, MediaSeen, MessageView, SendMessage, Sender};
 use crate::team::{AddedAsComment, ChatView, CommentView, ContactView, FileChange, SeenGroup};
 
 /// Bumped on any incompatible change; the relay refuses other versions.
@@ -140,6 +140,12 @@ pub struct IncomingMessage {
     /// The chat's display name in WhatsApp Web, if shown.
     #[serde(default)]
     pub chat_name: Option<String>,
+    /// Who wrote it, in groups.
+    #[serde(default)]
+    pub sender: Option<Sender>,
+    /// What a photo, video or document is, when the row shows it.
+    #[serde(default)]
+    pub media: Option<MediaSeen>,
 }
 
 /// A chat whose list row says new messages arrived: the "new message"
@@ -295,6 +301,9 @@ pub struct Dispatch {
     pub chat_wa_id: String,
     /// The recipient's number in E.164, for people.
     pub phone: Option<String>,
+    /// The chat's name, which finds a group in WhatsApp Web's chat list.
+    #[serde(default)]
+    pub chat_name: Option<String>,
     /// Text or media kind.
     pub kind: MessageKind,
     /// Text or caption.

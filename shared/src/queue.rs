@@ -101,6 +101,14 @@ pub struct MessageView {
     pub wa_id: Option<String>,
     /// The member who queued it (outgoing only).
     pub author_id: Option<Uuid>,
+    /// Who wrote it, in a group (incoming only). Boxed, as most messages
+    /// have none, to keep the view small.
+    #[serde(default)]
+    pub sender: Option<Box<Sender>>,
+    /// What an incoming photo, video or document is, as the host saw it
+    /// (its bytes stay on the host's phone).
+    #[serde(default)]
+    pub media: Option<Box<MediaSeen>>,
     /// Credits it costs.
     pub cost: i64,
     /// Position in the profile's change feed; fetch later changes with `after`.
@@ -109,6 +117,29 @@ pub struct MessageView {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A group member who wrote a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Sender {
+    /// Their WhatsApp id (`<digits>@c.us`, or `<id>@lid`).
+    pub wa_id: String,
+    /// Their name as WhatsApp Web shows it, when it does.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// An incoming file as WhatsApp Web shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MediaSeen {
+    /// Its file name, when shown (documents).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Its size as shown ("2 MB"), when shown.
+    #[serde(default)]
+    pub size: Option<String>,
 }
 
 /// `GET /messages`: the changes after a cursor, oldest first.

@@ -152,6 +152,51 @@ for (const csp of ['strict', 'permissive']) {
         .locator('.status', { hasText: /^read$/ }).waitFor({ timeout: WAIT });
     });
 
+    step('a group is added from the sidebar, takes an agent\'s message, and its members\' replies are captured by name', async () => {
+      const group = '120363000000000777';
+      const { page } = host;
+      await page.evaluate((id) => window.fixture.createGroup(id, 'Suppliers'), group);
+      await page.evaluate((id) => window.fixture.receiveInGroup(id, '447400000790', 'Dora Supplies', 'Is Monday fine?'), group);
+      // The capture opens it while nobody uses the page (the relay keeps the
+      // message and learns of the group), and comes back.
+      const inGroup = async () => (await incoming()).filter((m) => m.chat_wa_id === `${group}@g.us`);
+      await waitFor(async () => (await inGroup()).length === 1, 'the capture of the group', 3 * WAIT);
+      const [first] = await inGroup();
+      assert.deepEqual(first.sender, { wa_id: '447400000790@c.us', name: 'Dora Supplies' });
+      await page.waitForFunction((d) => window.fixture.openJid() === `${d}@c.us`, OPEN_CHAT, { timeout: WAIT });
+      await page.evaluate((id) => window.fixture.openGroup(id), group);
+      await tab(host.sidebar, 'Chat');
+      await host.sidebar.getByRole('button', { name: 'Add group to Chorus' }).click();
+      await host.sidebar.locator('#notice', { hasText: 'Suppliers is in Chorus now' }).waitFor({ timeout: WAIT });
+
+      const { sidebar } = agent;
+      await tab(sidebar, 'Chat');
+      await sidebar.locator('#chats li', { hasText: 'Suppliers' }).getByRole('button', { name: 'Suppliers' }).click();
+      await sidebar.locator('#timeline li.message.incoming', { hasText: 'Is Monday fine?' })
+        .locator('.sender', { hasText: 'Dora Supplies' }).waitFor({ timeout: WAIT });
+      await sidebar.locator('#chat-text').fill('Monday works');
+      await sidebar.locator('form[data-form="chat-send"] button[type=submit]').click();
+      await sidebar.locator('#timeline li.message.outgoing', { hasText: 'Monday works' })
+        .locator('.status', { hasText: /^(sent|delivered|read)$/ }).waitFor({ timeout: 2 * WAIT });
+      const sent = await page.evaluate((id) => window.fixture.sentIn(`${id}@g.us`), group);
+      assert.deepEqual(sent.map((m) => m.text), ['Monday works']);
+
+      await page.evaluate((id) => window.fixture.receiveInGroup(id, '447400000791', 'Eli', 'Great, thanks'), group);
+      await sidebar.locator('#timeline li.message.incoming', { hasText: 'Great, thanks' })
+        .locator('.sender', { hasText: 'Eli' }).waitFor({ timeout: 2 * WAIT });
+      await sidebar.locator('#chat-back').click();
+    });
+
+    step('an incoming document is recorded with its name and size', async () => {
+      await host.page.evaluate((d) => window.fixture.receiveFile(d, 'document', 'invoice.pdf', 20480, 'My invoice'), B);
+      await waitFor(async () => (await incoming()).some((m) => m.media?.name === 'invoice.pdf'), 'the document', 3 * WAIT);
+      const doc = (await incoming()).find((m) => m.media?.name === 'invoice.pdf');
+      assert.equal(doc.kind, 'document');
+      assert.equal(doc.text, 'My invoice');
+      assert.equal(doc.media.size, '20 kB');
+      assert.equal(doc.cost, 3, 'a document costs three credits');
+    });
+
     step('messages that came while the host was closed are captured once when it reopens', async () => {
       const dir = host.browser.userDataDir;
       await host.browser.context.close();

@@ -169,6 +169,7 @@ impl FakeWhatsApp {
             | Element::ChatListTitle
             | Element::ChatListPreview
             | Element::UnreadBadge => !self.listed().is_empty(),
+            Element::MediaFileName | Element::MediaFileSize => chat_open,
         }
     }
 
@@ -197,7 +198,7 @@ impl FakeWhatsApp {
                 text: Some(text.clone()),
                 probes: vec![],
                 icons: vec!["msg-check".into()],
-                labels: vec![],
+                ..SeenRow::default()
             };
             self.scheduled.push((self.now + delay, chat.clone(), row));
         }

@@ -51,11 +51,15 @@ pub enum Element {
     ChatListPreview,
     /// A chat list row's count of unread messages.
     UnreadBadge,
+    /// A file message's file name, inside its row.
+    MediaFileName,
+    /// A file message's size as shown ("12 kB"), inside its row.
+    MediaFileSize,
 }
 
 impl Element {
     /// Every element, for the self-check.
-    pub const ALL: [Element; 22] = [
+    pub const ALL: [Element; 24] = [
         Element::LoginQrCode,
         Element::ChatList,
         Element::SearchBox,
@@ -78,6 +82,8 @@ impl Element {
         Element::ChatListTitle,
         Element::ChatListPreview,
         Element::UnreadBadge,
+        Element::MediaFileName,
+        Element::MediaFileSize,
     ];
 
     /// The selectors to try, in order.
@@ -180,6 +186,16 @@ impl Element {
                 "[data-testid=\"icon-unread-count\"]",
                 "[aria-label*=\"unread\" i]",
             ],
+            // Inside one message row.
+            Element::MediaFileName => &[
+                "[data-testid=\"document-title\"]",
+                "[data-testid=\"media-file-name\"]",
+                "[data-icon=\"document\"] ~ span[title]",
+            ],
+            Element::MediaFileSize => &[
+                "[data-testid=\"document-size\"]",
+                "[data-testid=\"media-file-size\"]",
+            ],
         }
     }
 
@@ -219,6 +235,8 @@ impl Element {
             Element::ChatListTitle => "a chat's name in the chat list",
             Element::ChatListPreview => "a chat's last message in the chat list",
             Element::UnreadBadge => "a chat's unread count",
+            Element::MediaFileName => "a file's name in its message",
+            Element::MediaFileSize => "a file's size in its message",
         }
     }
 }
@@ -255,6 +273,16 @@ const CLICKABLE: &str = "button,[role=\"button\"]";
 pub const ICON_ATTRIBUTE: &str = "data-icon";
 /// The attribute of a message row that holds its WhatsApp id.
 pub const ROW_ID_ATTRIBUTE: &str = "data-id";
+/// The attribute inside a message row that holds its time and sender
+/// (`[HH:MM, DD/MM/YYYY] Name: `).
+pub const META_ATTRIBUTE: &str = "data-pre-plain-text";
+
+/// The sender's name in a row's [`META_ATTRIBUTE`].
+pub fn sender_in_meta(meta: &str) -> Option<String> {
+    let (_, rest) = meta.split_once("] ")?;
+    let name = rest.trim_end().strip_suffix(':').unwrap_or(rest).trim();
+    (!name.is_empty()).then(|| name.to_owned())
+}
 
 /// Whether a popup's text says the number is not on WhatsApp (the popup
 /// element alone is shared with other dialogs).
@@ -301,6 +329,20 @@ mod tests {
         ));
         assert!(says_invalid_number("+44 7400 000000 isn't on WhatsApp."));
         assert!(!says_invalid_number("Log out? You can log in again"));
+    }
+
+    #[test]
+    fn the_sender_is_read_from_the_row_meta() {
+        assert_eq!(
+            sender_in_meta("[12:00, 22/11/2026] Dora Supplies: ").as_deref(),
+            Some("Dora Supplies")
+        );
+        assert_eq!(
+            sender_in_meta("[9:05 am, 1/2/2026] +44 7400 000009: ").as_deref(),
+            Some("+44 7400 000009")
+        );
+        assert_eq!(sender_in_meta("no brackets"), None);
+        assert_eq!(sender_in_meta("[12:00, 22/11/2026] : "), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::bridge::FileToAttach;
 use super::layout::{PageState, HOSTING_NEEDS, SENDING_NEEDS};
 use super::page::Page;
 use super::selectors::{open_chat_link, says_invalid_number, Element};
-use super::watch::{header_number, RowTracker};
+use super::watch::{header_number, OpenChat, RowTracker};
 
 /// How long the person at this browser must leave the page alone before a
 /// send types into it.
@@ -30,11 +30,44 @@ pub const LINK_PREVIEW_MS: i64 = 20_000;
 /// How often the page is looked at while waiting.
 const POLL_MS: u32 = 250;
 
+/// Who a send goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    /// A person, by their number in E.164 (a link opens their chat).
+    Person(String),
+    /// A group, by its jid and its name in the chat list (no link opens a
+    /// group: its row in the chat list does).
+    Group {
+        /// `<id>@g.us`.
+        wa_id: String,
+        /// Its name, when Chorus knows it.
+        name: Option<String>,
+    },
+}
+
+impl Recipient {
+    /// The chat's jid.
+    pub fn jid(&self) -> String {
+        match self {
+            Recipient::Person(phone) => format!("{}@c.us", phone.trim_start_matches('+')),
+            Recipient::Group { wa_id, .. } => wa_id.clone(),
+        }
+    }
+
+    /// How the host's status line and failures name it.
+    pub fn describe(&self) -> String {
+        match self {
+            Recipient::Person(phone) => phone.clone(),
+            Recipient::Group { name, wa_id } => name.clone().unwrap_or_else(|| wa_id.clone()),
+        }
+    }
+}
+
 /// What to send, and to whom.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendJob {
-    /// The recipient's number in E.164 (`None` for a group chat).
-    pub phone: Option<String>,
+    /// The chat it goes to.
+    pub to: Recipient,
     /// The text, or the caption of an attachment.
     pub text: Option<String>,
     /// A file to send, with the kind that decides which picker takes it.
@@ -108,15 +141,14 @@ pub trait SendLog {
 pub async fn send(page: &impl Page, job: &SendJob, log: &mut impl SendLog) -> Outcome {
     match prepare(page, job, log).await {
         Ok(target) => {
-            let before = page.snapshot().open_chat().and_then(|chat| chat.wa_id);
-            let phone = job.phone.as_deref().unwrap_or_default();
-            let outcome = match open_chat(page, phone, &target).await {
+            let before = page.snapshot().open_chat();
+            let outcome = match open_chat(page, &job.to, &target).await {
                 Ok(()) => in_open_chat(page, job, &target, log).await,
                 Err(outcome) => outcome,
             };
-            if before.as_deref() != Some(target.as_str()) {
+            if before.as_ref().and_then(|chat| chat.wa_id.as_deref()) != Some(target.as_str()) {
                 log.phase(Phase::RestoringView);
-                restore_view(page, before.as_deref()).await;
+                restore_view(page, before.as_ref()).await;
             }
             outcome
         }
@@ -133,12 +165,12 @@ async fn prepare(
 ) -> Result<String, Outcome> {
     log.phase(Phase::CheckingPage);
     ready(page, &HOSTING_NEEDS).await.map_err(Outcome::NotNow)?;
-    let Some(phone) = job.phone.as_deref() else {
+    if let Recipient::Group { name: None, .. } = &job.to {
         return Err(Outcome::Failed(
-            "Chorus sends to people's numbers; open groups in WhatsApp Web to write to them."
+            "Chorus finds a group by its name in WhatsApp Web's chat list, and this group has none; name it in Chorus and send again."
                 .into(),
         ));
-    };
+    }
     // Never type while the person at this browser is typing. A draft they
     // left is no obstacle: WhatsApp keeps drafts per chat, so switching to
     // the recipient and back leaves it where it was.
@@ -152,7 +184,7 @@ async fn prepare(
         page.pause(1_000).await;
     }
     log.phase(Phase::OpeningChat);
-    Ok(format!("{}@c.us", phone.trim_start_matches('+')))
+    Ok(job.to.jid())
 }
 
 /// Everything from the open chat to the confirmed row.
@@ -162,7 +194,7 @@ async fn in_open_chat(
     target: &str,
     log: &mut impl SendLog,
 ) -> Outcome {
-    let phone = job.phone.as_deref().unwrap_or_default();
+    let who = job.to.describe();
     // WhatsApp keeps drafts per chat: a half-written message of the person's
     // own would go out with ours.
     if !is_blank(
@@ -173,7 +205,7 @@ async fn in_open_chat(
             .as_deref(),
     ) {
         return Outcome::NotNow(format!(
-            "The chat with {phone} holds an unsent draft; send or clear it and Chorus will carry on."
+            "The chat with {who} holds an unsent draft; send or clear it and Chorus will carry on."
         ));
     }
     let earlier = RowTracker::outgoing_ids(&page.snapshot(), target);
@@ -205,8 +237,9 @@ async fn in_open_chat(
     Outcome::Sent { wa_id }
 }
 
-/// Opens the chat with `phone` without reloading the page.
-async fn open_chat(page: &impl Page, phone: &str, target: &str) -> Result<(), Outcome> {
+/// Opens the recipient's chat without reloading the page: a person's by
+/// link, a group's by its row in the chat list.
+async fn open_chat(page: &impl Page, to: &Recipient, target: &str) -> Result<(), Outcome> {
     if page
         .snapshot()
         .open_chat()
@@ -216,9 +249,21 @@ async fn open_chat(page: &impl Page, phone: &str, target: &str) -> Result<(), Ou
     {
         return ready(page, &SENDING_NEEDS).await.map_err(Outcome::NotNow);
     }
-    page.follow_link(&open_chat_link(phone))
-        .await
-        .map_err(Outcome::NotNow)?;
+    let who = to.describe();
+    match to {
+        Recipient::Person(phone) => page
+            .follow_link(&open_chat_link(phone))
+            .await
+            .map_err(Outcome::NotNow)?,
+        Recipient::Group { name, .. } => {
+            let name = name.as_deref().unwrap_or_default();
+            if !page.open_listed(name).await.map_err(Outcome::NotNow)? {
+                return Err(Outcome::Failed(format!(
+                    "WhatsApp Web's chat list shows no group named {name}; open the group once in WhatsApp Web (or check its name in Chorus) and send again."
+                )));
+            }
+        }
+    }
     let digits = target.trim_end_matches("@c.us");
     let deadline = page.now_ms() + STEP_TIMEOUT_MS;
     let mut unready = None;
@@ -227,12 +272,16 @@ async fn open_chat(page: &impl Page, phone: &str, target: &str) -> Result<(), Ou
         if let Ok(Some(text)) = page.read(Element::InvalidNumberPopup).await {
             if says_invalid_number(&text) {
                 let _ = page.click(Element::PopupButton).await;
-                return Err(Outcome::Failed(format!("{phone} is not on WhatsApp.")));
+                return Err(Outcome::Failed(format!("{who} is not on WhatsApp.")));
             }
         }
-        let here = page.snapshot().open_chat().is_some_and(|chat| {
-            chat.wa_id.as_deref() == Some(target)
-                || header_number(&chat.title).as_deref() == Some(digits)
+        let here = page.snapshot().open_chat().is_some_and(|chat| match to {
+            Recipient::Person(_) => {
+                chat.wa_id.as_deref() == Some(target)
+                    || header_number(&chat.title).as_deref() == Some(digits)
+            }
+            // Another chat of the same name would show other rows.
+            Recipient::Group { .. } => chat.wa_id.as_deref() == Some(target),
         });
         if here {
             match ready(page, &SENDING_NEEDS).await {
@@ -244,7 +293,7 @@ async fn open_chat(page: &impl Page, phone: &str, target: &str) -> Result<(), Ou
     // The chat opened but part of it was never recognised: say which part.
     Err(Outcome::Failed(unready.unwrap_or_else(|| {
         format!(
-            "WhatsApp Web did not open the chat with {phone} within {} seconds.",
+            "WhatsApp Web did not open the chat with {who} within {} seconds.",
             STEP_TIMEOUT_MS / 1000
         )
     })))
@@ -315,11 +364,22 @@ async fn new_row(
     }
 }
 
-/// Opens the chat the person had open, when it was a person's chat (a
-/// group cannot be opened by link).
-async fn restore_view(page: &impl Page, before: Option<&str>) {
-    if let Some(digits) = before.and_then(|jid| jid.strip_suffix("@c.us")) {
-        let _ = page.follow_link(&open_chat_link(digits)).await;
+/// Opens the chat the person had open: a person's by link, a group's (or
+/// one known only by name) by its row in the chat list.
+async fn restore_view(page: &impl Page, before: Option<&OpenChat>) {
+    let Some(before) = before else { return };
+    match before
+        .wa_id
+        .as_deref()
+        .and_then(|jid| jid.strip_suffix("@c.us"))
+    {
+        Some(digits) => {
+            let _ = page.follow_link(&open_chat_link(digits)).await;
+        }
+        None if !before.title.is_empty() => {
+            let _ = page.open_listed(&before.title).await;
+        }
+        None => {}
     }
 }
 

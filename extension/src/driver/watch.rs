@@ -12,11 +12,14 @@ use std::collections::{HashMap, HashSet};
 
 use chorus_shared::message::MessageKind;
 use chorus_shared::protocol::IncomingMessage;
+use chorus_shared::queue::{MediaSeen, Sender};
 use serde::{Deserialize, Serialize};
 
 use super::inbox::{first_new, CaptureMemory, Inbox, SeenChat};
 use super::rows::{RowId, Tick};
-use super::selectors::{Element, ICON_ATTRIBUTE, MEDIA_PROBES, ROW_ID_ATTRIBUTE};
+use super::selectors::{
+    sender_in_meta, Element, ICON_ATTRIBUTE, MEDIA_PROBES, META_ATTRIBUTE, ROW_ID_ATTRIBUTE,
+};
 
 /// What the bridge is asked to watch (sent as the `watch` operation).
 #[derive(Debug, Clone, Serialize)]
@@ -25,6 +28,12 @@ pub struct WatchConfig {
     pub rows: &'static [&'static str],
     /// The attribute that holds a row's WhatsApp id.
     pub id_attribute: &'static str,
+    /// The attribute inside a row that holds its time and sender.
+    pub meta_attribute: &'static str,
+    /// A file message's name and size, inside its row.
+    pub media_name: &'static [&'static str],
+    /// See `media_name`.
+    pub media_size: &'static [&'static str],
     /// A row's text.
     pub text: &'static [&'static str],
     /// Named probes the bridge runs inside each row (the media kinds).
@@ -58,6 +67,9 @@ impl WatchConfig {
         WatchConfig {
             rows: Element::MessageRow.selectors(),
             id_attribute: ROW_ID_ATTRIBUTE,
+            meta_attribute: META_ATTRIBUTE,
+            media_name: Element::MediaFileName.selectors(),
+            media_size: Element::MediaFileSize.selectors(),
             text: Element::MessageText.selectors(),
             probes: MEDIA_PROBES
                 .iter()
@@ -93,6 +105,15 @@ pub struct SeenRow {
     /// The accessible labels of those icons (or of their wrappers).
     #[serde(default)]
     pub labels: Vec<String>,
+    /// Its time and sender (`[HH:MM, DD/MM/YYYY] Name: `).
+    #[serde(default)]
+    pub meta: Option<String>,
+    /// A file's name, as the row shows it.
+    #[serde(default)]
+    pub media_name: Option<String>,
+    /// A file's size, as the row shows it.
+    #[serde(default)]
+    pub media_size: Option<String>,
 }
 
 impl SeenRow {
@@ -103,6 +124,17 @@ impl SeenRow {
             .map(|(kind, _)| *kind)
             .find(|kind| self.probes.iter().any(|probe| probe == kind.as_str()))
             .unwrap_or(MessageKind::Text)
+    }
+
+    /// What the row shows of a file it carries.
+    pub fn media(&self) -> Option<MediaSeen> {
+        let shown = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
+        let media = MediaSeen {
+            name: shown(&self.media_name),
+            size: shown(&self.media_size),
+        };
+        (self.kind() != MessageKind::Text && (media.name.is_some() || media.size.is_some()))
+            .then_some(media)
     }
 
     /// The furthest tick its icons or their labels show.
@@ -273,6 +305,11 @@ impl RowTracker {
                     .as_ref()
                     .map(|chat| chat.title.clone())
                     .filter(|title| !title.is_empty() && header_number(title).is_none()),
+                sender: id.participant.clone().map(|wa_id| Sender {
+                    wa_id,
+                    name: row.meta.as_deref().and_then(sender_in_meta),
+                }),
+                media: row.media(),
             }));
         }
         events
@@ -301,7 +338,7 @@ mod tests {
             text: Some(text.into()),
             probes: vec![],
             icons: icons.iter().map(|s| s.to_string()).collect(),
-            labels: vec![],
+            ..SeenRow::default()
         }
     }
 
@@ -416,6 +453,8 @@ mod tests {
                 kind: MessageKind::Text,
                 text: Some("new 😀\nline".into()),
                 chat_name: Some("Ana".into()),
+                sender: None,
+                media: None,
             })]
         );
         assert!(see(&mut tracker, snapshot("Ana", later)).is_empty(), "once");
@@ -492,6 +531,48 @@ mod tests {
             Some("447400000002@c.us")
         );
         assert_eq!(Snapshot::default().open_chat(), None);
+    }
+
+    #[test]
+    fn group_rows_say_who_wrote_them_and_files_what_they_are() {
+        let mut tracker = RowTracker::default();
+        let group = "120363000000000001@g.us";
+        let first = row(&format!("false_{group}_A_447400000009@c.us"), "old", &[]);
+        see(&mut tracker, snapshot("Suppliers", vec![first.clone()]));
+        let mut file = row(
+            &format!("false_{group}_B_447400000009@c.us"),
+            "Monday's list",
+            &[],
+        );
+        file.meta = Some("[12:00, 22/11/2026] Dora: ".into());
+        file.probes = vec!["document".into()];
+        file.media_name = Some("list.pdf".into());
+        file.media_size = Some("12 kB".into());
+        let events = see(&mut tracker, snapshot("Suppliers", vec![first, file]));
+        let [RowEvent::Incoming(message)] = &events[..] else {
+            panic!("{events:?}")
+        };
+        assert_eq!(message.chat_wa_id, group);
+        assert_eq!(
+            message.sender,
+            Some(Sender {
+                wa_id: "447400000009@c.us".into(),
+                name: Some("Dora".into())
+            })
+        );
+        assert_eq!(message.kind, MessageKind::Document);
+        assert_eq!(
+            message.media,
+            Some(MediaSeen {
+                name: Some("list.pdf".into()),
+                size: Some("12 kB".into())
+            })
+        );
+        assert_eq!(
+            row("false_1@c.us_T", "t", &[]).media(),
+            None,
+            "text has no file"
+        );
     }
 
     #[test]

@@ -509,6 +509,10 @@ impl App {
         if self.model.borrow().user.is_none() || self.model.borrow().profiles.is_empty() {
             return Ok(());
         }
+        self.model.borrow_mut().group_to_add = None;
+        if wa_id.ends_with("@g.us") {
+            return self.load_group_panel(&wa_id).await;
+        }
         let digits: String = wa_id.chars().take_while(char::is_ascii_digit).collect();
         // Members come and go: the assignee list must offer today's.
         let organization = self.model.borrow().settings.profile;
@@ -534,6 +538,38 @@ impl App {
             return Ok(());
         };
         self.load_timeline(chat.id).await
+    }
+
+    /// The panel of a group open in WhatsApp Web: its chat once added, or
+    /// the offer to add it.
+    async fn load_group_panel(&self, wa_id: &str) -> Result<(), Failure> {
+        let organization = self.model.borrow().settings.profile;
+        if organization.is_none() {
+            self.model.borrow_mut().panel = ChatPanel::default();
+            return Ok(());
+        }
+        let groups = self
+            .relay()
+            .call_endpoint(&endpoints::Groups {
+                organization_id: organization,
+            })
+            .await?;
+        match groups.into_iter().find(|group| group.wa_id == wa_id) {
+            Some(group) if group.added => self.load_timeline(group.chat_id).await,
+            found => {
+                let mut model = self.model.borrow_mut();
+                model.panel = ChatPanel::default();
+                // Not seen by the host yet: offer it as the page shows it.
+                model.group_to_add =
+                    Some(found.unwrap_or_else(|| chorus_shared::team::GroupView {
+                        chat_id: uuid::Uuid::nil(),
+                        wa_id: wa_id.to_owned(),
+                        name: model.open_chat.as_ref().map(|chat| chat.title.clone()),
+                        added: false,
+                    }));
+                Ok(())
+            }
+        }
     }
 
     /// Loads a chat of the profile and its timeline into the panel.

@@ -106,6 +106,9 @@ pub struct Model {
     pub open_chat: Option<OpenChat>,
     /// Its panel.
     pub panel: ChatPanel,
+    /// The group open in WhatsApp Web, when the organization has not added
+    /// it to Chorus yet (an admin may).
+    pub group_to_add: Option<chorus_shared::team::GroupView>,
     /// The profile's chats that the filter admits, most recent first.
     pub chats: Vec<ChatView>,
     /// Which chats the list shows.
@@ -224,6 +227,8 @@ mod tests {
                 .then(|| "number is not on WhatsApp".into()),
             wa_id: None,
             author_id: None,
+            sender: None,
+            media: None,
             cost: 1,
             seq,
             created_at: chrono::DateTime::UNIX_EPOCH,

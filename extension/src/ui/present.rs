@@ -87,14 +87,43 @@ pub fn arrow(direction: Direction) -> &'static str {
     }
 }
 
-/// A message's words: its text, or what it carries.
+/// A message's words: its text, or what it carries. An incoming file is
+/// named as the host saw it, and said to be on the host's phone (Chorus
+/// has its description, not its bytes).
 pub fn message_text(message: &MessageView) -> String {
-    message
-        .text
-        .clone()
-        .filter(|text| !text.is_empty())
-        .or_else(|| message.attachment.as_ref().map(|file| file.name.clone()))
+    let text = message.text.clone().filter(|text| !text.is_empty());
+    if let Some(media) = &message.media {
+        let what = media
+            .name
+            .clone()
+            .unwrap_or_else(|| message.kind.as_str().into());
+        let size = media
+            .size
+            .as_deref()
+            .map(|size| format!(" ({size})"))
+            .unwrap_or_default();
+        let file = format!("{what}{size}, media on the host's phone");
+        return match text {
+            Some(text) => format!("{text} [{file}]"),
+            None => format!("[{file}]"),
+        };
+    }
+    text.or_else(|| message.attachment.as_ref().map(|file| file.name.clone()))
         .unwrap_or_else(|| message.kind.as_str().into())
+}
+
+/// Who wrote a group message: their name, else their number.
+pub fn sender_label(message: &MessageView) -> Option<String> {
+    let sender = message.sender.as_ref()?;
+    Some(
+        sender
+            .name
+            .clone()
+            .unwrap_or_else(|| match sender.wa_id.strip_suffix("@c.us") {
+                Some(digits) => format!("+{digits}"),
+                None => sender.wa_id.clone(),
+            }),
+    )
 }
 
 /// The last message of a chat in one line; messages still waiting at the
@@ -453,5 +482,53 @@ mod tests {
         assert!(host_line(&status, Some(queue))
             .1
             .contains("queue: 2 waiting, 1 with the host"));
+    }
+
+    #[test]
+    fn group_messages_name_their_sender_and_files_their_place() {
+        use chorus_shared::message::{Direction, MessageKind, MessageStatus};
+        use chorus_shared::queue::{MediaSeen, Sender};
+        let mut message = MessageView {
+            id: Uuid::nil(),
+            organization_id: None,
+            chat_id: Uuid::nil(),
+            chat_wa_id: "120363000000000001@g.us".into(),
+            direction: Direction::Incoming,
+            kind: MessageKind::Document,
+            text: Some("Monday's list".into()),
+            attachment: None,
+            status: MessageStatus::Received,
+            failure_reason: None,
+            wa_id: None,
+            author_id: None,
+            sender: Some(Box::new(Sender {
+                wa_id: "447400000009@c.us".into(),
+                name: None,
+            })),
+            media: Some(Box::new(MediaSeen {
+                name: Some("list.pdf".into()),
+                size: Some("12 kB".into()),
+            })),
+            cost: 3,
+            seq: 1,
+            created_at: chrono::DateTime::from_timestamp(0, 0).expect("time"),
+            updated_at: chrono::DateTime::from_timestamp(0, 0).expect("time"),
+        };
+        assert_eq!(sender_label(&message).as_deref(), Some("+447400000009"));
+        assert_eq!(
+            message_text(&message),
+            "Monday's list [list.pdf (12 kB), media on the host's phone]"
+        );
+        message.text = None;
+        message.media = Some(Box::new(MediaSeen {
+            name: None,
+            size: None,
+        }));
+        assert_eq!(
+            message_text(&message),
+            "[document, media on the host's phone]"
+        );
+        message.sender = None;
+        assert_eq!(sender_label(&message), None);
     }
 }

@@ -11,6 +11,7 @@ use std::collections::{HashMap, VecDeque};
 
 use base64::Engine as _;
 use chorus_shared::protocol::{DeliveryReport, Dispatch, IncomingMessage, Request};
+use chorus_shared::team::SeenGroup;
 use uuid::Uuid;
 
 use crate::browser::relay::Relay;
@@ -19,7 +20,7 @@ use crate::channel::SENT_KEY;
 use crate::driver::bridge::FileToAttach;
 use crate::driver::receipts::{OwnRows, PressedRecord};
 use crate::driver::rows::Tick;
-use crate::driver::send::{send, Outcome, Phase, SendJob, SendLog};
+use crate::driver::send::{send, Outcome, Phase, Recipient, SendJob, SendLog};
 use crate::pacing::{LastSend, NextSend, Pacing};
 
 use super::link::Link;
@@ -38,6 +39,8 @@ pub struct Host {
     /// Last incoming message per chat, for prompt replies.
     incoming_at: HashMap<String, i64>,
     own_rows: OwnRows,
+    /// Groups told to the relay, with the name told.
+    groups_told: HashMap<String, String>,
     /// Sends performed since hosting started.
     pub sent_count: u64,
     /// Words about the last send.
@@ -55,6 +58,7 @@ impl Host {
             last: None,
             incoming_at: HashMap::new(),
             own_rows: OwnRows::default(),
+            groups_told: HashMap::new(),
             sent_count: 0,
             last_send: None,
         }
@@ -108,6 +112,13 @@ impl Host {
     pub fn last_tick_moved(&mut self, chat: &str, tick: Tick) -> Option<(Uuid, DeliveryReport)> {
         let wa_id = self.own_rows.newest_in(chat)?.to_owned();
         self.own_rows.tick_moved(&wa_id, tick)
+    }
+
+    /// Whether `group` is news to the relay (new, or renamed since told).
+    pub fn first_sight(&mut self, group: &SeenGroup) -> bool {
+        self.groups_told
+            .insert(group.wa_id.clone(), group.name.clone())
+            != Some(group.name.clone())
     }
 
     /// Follows the ticks of the sends recorded before this host started.
@@ -195,10 +206,7 @@ pub async fn perform(
         on_phase,
     };
     let outcome = send(tab, &job, &mut log).await;
-    let who = dispatch
-        .phone
-        .clone()
-        .unwrap_or_else(|| dispatch.chat_wa_id.clone());
+    let who = job.to.describe();
     let delivery = match outcome {
         Outcome::NotNow(problem) => {
             host.borrow_mut().last_send = Some(format!("Waiting: {problem}"));
@@ -240,8 +248,15 @@ async fn job_for(relay: &Relay, dispatch: &Dispatch) -> Result<SendJob, String> 
         }
         _ => None,
     };
+    let to = match &dispatch.phone {
+        Some(phone) => Recipient::Person(phone.clone()),
+        None => Recipient::Group {
+            wa_id: dispatch.chat_wa_id.clone(),
+            name: dispatch.chat_name.clone(),
+        },
+    };
     Ok(SendJob {
-        phone: dispatch.phone.clone(),
+        to,
         text: dispatch.text.clone(),
         attachment,
     })

@@ -23,6 +23,7 @@ use std::rc::Rc;
 
 use chorus_shared::endpoints;
 use chorus_shared::protocol::{ClientRole, Request, ServerFrame};
+use chorus_shared::team::SeenGroup;
 use wasm_bindgen::prelude::*;
 
 use crate::browser::relay::Relay;
@@ -202,6 +203,13 @@ fn page_changed(
     listed: Vec<ListEvent>,
     open_chat: Option<OpenChat>,
 ) {
+    let group = open_chat.as_ref().and_then(|chat| {
+        let wa_id = chat.wa_id.clone().filter(|id| id.ends_with("@g.us"))?;
+        Some(SeenGroup {
+            wa_id,
+            name: chat.title.clone(),
+        })
+    });
     let mut state = worker.borrow_mut();
     if state.open_chats.get(nonce) != Some(&open_chat) {
         state.open_chats.insert(nonce.to_owned(), open_chat.clone());
@@ -215,6 +223,16 @@ fn page_changed(
     let capture = state.settings.capture;
     drop(state);
     let link = host.borrow().link.clone();
+    // A group shows its id only while open: that is when the relay learns
+    // of it, so an admin can add it.
+    if let Some(group) = group.filter(|group| host.borrow_mut().first_sight(group)) {
+        tell_relay(
+            &link,
+            Request::Groups {
+                groups: vec![group],
+            },
+        );
+    }
     let mut activity = Vec::new();
     for event in listed {
         match event {

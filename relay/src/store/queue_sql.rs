@@ -417,8 +417,9 @@ macro_rules! define_queue_store {
                 let paid = draw(&mut tx, account, cost, now).await?.is_ok();
                 sqlx::query(
                     &$q("INSERT INTO messages (id, account_id, chat_id, direction, kind, text, status, wa_id, \
+                     sender_wa_id, sender_name, media_name, media_size, \
                      cost, credits, queue_pos, seq, created_at, updated_at) \
-                     VALUES (?, ?, ?, 'incoming', ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?)")
+                     VALUES (?, ?, ?, 'incoming', ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 )
                 .bind(id)
                 .bind(account.id())
@@ -426,6 +427,10 @@ macro_rules! define_queue_store {
                 .bind(incoming.kind.as_str())
                 .bind(&incoming.text)
                 .bind(&incoming.wa_id)
+                .bind(incoming.sender.as_ref().map(|sender| sender.wa_id.clone()))
+                .bind(incoming.sender.as_ref().and_then(|sender| sender.name.clone()))
+                .bind(incoming.media.as_ref().and_then(|media| media.name.clone()))
+                .bind(incoming.media.as_ref().and_then(|media| media.size.clone()))
                 .bind(cost)
                 .bind(if paid { "charged" } else { "unpaid" })
                 .bind(seq)

@@ -7,7 +7,7 @@ use chorus_shared::account::{AccountType, InviteState, Role};
 use chorus_shared::api::{Invite, Member, Membership, Organization, ReceivedInvite, User};
 use chorus_shared::message::{Direction, MessageKind, MessageStatus};
 use chorus_shared::queue::{
-    CreditGrant, CreditPlan, FileView, LedgerKind, LedgerLine, MessageView,
+    CreditGrant, CreditPlan, FileView, LedgerKind, LedgerLine, MediaSeen, MessageView, Sender,
 };
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -174,7 +174,8 @@ pub(crate) const MESSAGE_SELECT: &str =
     "SELECT m.id, a.kind AS account_kind, m.account_id, m.chat_id, \
      c.wa_id AS chat_wa_id, m.direction, m.kind, m.text, m.attachment_id, \
      f.name AS file_name, f.mime AS file_mime, f.kind AS file_kind, f.size AS file_size, \
-     f.created_at AS file_created_at, m.status, m.failure_reason, m.wa_id, m.author_id, m.cost, \
+     f.created_at AS file_created_at, m.status, m.failure_reason, m.wa_id, m.author_id, \
+     m.sender_wa_id, m.sender_name, m.media_name, m.media_size, m.cost, \
      m.seq, m.created_at, m.updated_at \
      FROM messages m JOIN accounts a ON a.id = m.account_id JOIN chats c ON c.id = m.chat_id \
      LEFT JOIN files f ON f.id = m.attachment_id";
@@ -200,6 +201,10 @@ pub(crate) struct MessageRow {
     failure_reason: Option<String>,
     wa_id: Option<String>,
     author_id: Option<Uuid>,
+    sender_wa_id: Option<String>,
+    sender_name: Option<String>,
+    media_name: Option<String>,
+    media_size: Option<String>,
     cost: i64,
     seq: i64,
     created_at: i64,
@@ -240,6 +245,18 @@ impl From<MessageRow> for MessageView {
             failure_reason: row.failure_reason,
             wa_id: row.wa_id,
             author_id: row.author_id,
+            sender: row.sender_wa_id.map(|wa_id| {
+                Box::new(Sender {
+                    wa_id,
+                    name: row.sender_name,
+                })
+            }),
+            media: (row.media_name.is_some() || row.media_size.is_some()).then(|| {
+                Box::new(MediaSeen {
+                    name: row.media_name,
+                    size: row.media_size,
+                })
+            }),
             cost: row.cost,
             seq: row.seq,
             created_at: time(row.created_at),

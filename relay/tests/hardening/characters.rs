@@ -91,6 +91,8 @@ async fn control_characters_are_refused_naming_the_field(backend: Backend) {
                 wa_id: "false_447400123456@c.us_ABC".into(),
                 chat_wa_id: "447400123456@c.us".into(),
                 chat_name: Some("Bob\u{0}".into()),
+                sender: None,
+                media: None,
                 kind: MessageKind::Text,
                 text: Some("hello".into()),
             },

@@ -47,6 +47,8 @@ fn incoming(n: u32) -> Request {
             kind: MessageKind::Text,
             text: Some("a message nobody sent".into()),
             chat_name: None,
+            sender: None,
+            media: None,
         },
     }
 }

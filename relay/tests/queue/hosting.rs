@@ -83,6 +83,8 @@ async fn incoming_messages_are_stored_once_shown_live_and_charged(backend: Backe
         kind: MessageKind::Image,
         text: Some("Here is the photo".into()),
         chat_name: Some("Dana".into()),
+        sender: None,
+        media: None,
     };
     let first = host
         .request(Request::Incoming {
@@ -158,6 +160,8 @@ async fn incoming_messages_are_stored_once_shown_live_and_charged(backend: Backe
         kind: MessageKind::Video,
         text: None,
         chat_name: None,
+        sender: None,
+        media: None,
     });
     for message in many {
         let stored = host.request(Request::Incoming { message }).await;

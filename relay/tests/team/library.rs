@@ -1,7 +1,9 @@
 //! The file library (list, rename, delete; messages keep what they carry)
 //! and WhatsApp groups (seen by the host, added by an admin, then a chat).
 
-use chorus_shared::protocol::{Ack, Request};
+use chorus_shared::message::MessageKind;
+use chorus_shared::protocol::{Ack, IncomingMessage, Request};
+use chorus_shared::queue::{MediaSeen, Sender};
 use chorus_shared::team::SeenGroup;
 use serde_json::{json, Value};
 
@@ -179,6 +181,74 @@ async fn groups_seen_by_the_host_become_chats_when_an_admin_adds_them(backend: B
     assert_eq!(status, 201, "{message}");
     let dispatch = host.next_dispatch().await;
     assert_eq!(dispatch.chat_wa_id, "120363000000000001@g.us");
+    assert_eq!(dispatch.phone, None);
+    assert_eq!(
+        dispatch.chat_name.as_deref(),
+        Some("Suppliers"),
+        "the host finds a group by its name"
+    );
+
+    // A member writes in the group; the message keeps who wrote it, and a
+    // file keeps what the host saw of it.
+    let ack = host
+        .request(Request::Incoming {
+            message: IncomingMessage {
+                wa_id: "false_120363000000000001@g.us_3A01_447400000009@c.us".into(),
+                chat_wa_id: "120363000000000001@g.us".into(),
+                kind: MessageKind::Document,
+                text: Some("Monday's list".into()),
+                chat_name: Some("Suppliers".into()),
+                sender: Some(Sender {
+                    wa_id: "447400000009@c.us".into(),
+                    name: Some("  Dora\u{202e}Supplies ".into()),
+                }),
+                media: Some(MediaSeen {
+                    name: Some("list.pdf".into()),
+                    size: Some("12 kB".into()),
+                }),
+            },
+        })
+        .await;
+    assert!(matches!(ack, Ok(Ack::Incoming { .. })), "{ack:?}");
+    let (_, timeline) = relay
+        .get(
+            &crew.path(&format!("/chats/{group_id}/timeline")),
+            &crew.agent1,
+        )
+        .await;
+    let written = timeline["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|item| item["message"]["direction"] == "incoming")
+        .expect("the group message");
+    assert_eq!(written["message"]["sender"]["wa_id"], "447400000009@c.us");
+    assert_eq!(
+        written["message"]["sender"]["name"], "DoraSupplies",
+        "direction controls go"
+    );
+    assert_eq!(written["message"]["media"]["name"], "list.pdf");
+    assert_eq!(written["message"]["media"]["size"], "12 kB");
+    let bad_sender = host
+        .request(Request::Incoming {
+            message: IncomingMessage {
+                wa_id: "false_120363000000000001@g.us_3A02_x".into(),
+                chat_wa_id: "120363000000000001@g.us".into(),
+                kind: MessageKind::Text,
+                text: Some("hi".into()),
+                chat_name: None,
+                sender: Some(Sender {
+                    wa_id: "someone".into(),
+                    name: None,
+                }),
+                media: None,
+            },
+        })
+        .await;
+    assert!(
+        bad_sender.is_err_and(|error| error.message.contains("chat id")),
+        "a sender must be a WhatsApp id"
+    );
     let (status, _) = relay
         .put(
             &crew.path(&format!("/chats/{group_id}/assignee")),

@@ -124,6 +124,8 @@ pub(crate) async fn incoming(host: &mut WsClient, digits: &str, name: Option<&st
                 kind: MessageKind::Text,
                 text: Some(text.into()),
                 chat_name: name.map(str::to_owned),
+                sender: None,
+                media: None,
             },
         })
         .await;

@@ -106,6 +106,8 @@ pub const ALL: &[(Method, &str)] = &[
     (AssignTo::METHOD, AssignTo::TEMPLATE),
     (ChangeChat::METHOD, ChangeChat::TEMPLATE),
     (MarkChatRead::METHOD, MarkChatRead::TEMPLATE),
+    (Groups::METHOD, Groups::TEMPLATE),
+    (AddGroupChat::METHOD, AddGroupChat::TEMPLATE),
     (QueueMessage::METHOD, QueueMessage::TEMPLATE),
     (UploadFile::METHOD, UploadFile::TEMPLATE),
     (OrganizationDetails::METHOD, OrganizationDetails::TEMPLATE),

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{profile, query, Endpoint, Method};
 use crate::api::{InviteList, MemberList, MyOrganizations, Organization, ProfileList, User};
 use crate::queue::{Credits, MessagePage, QueueSummary};
-use crate::team::{ChatPage, ChatStatus, ContactPage, FileList, Timeline};
+use crate::team::{ChatPage, ChatStatus, ContactPage, FileList, GroupView, Timeline};
 
 /// Declares an operation with a fixed path and no body.
 macro_rules! fixed {
@@ -74,6 +74,10 @@ of_profile!(
 of_profile!(
     /// `GET /queue`: what waits for a profile's host.
     Queue, "/queue", QueueSummary
+);
+of_profile!(
+    /// `GET /groups`: groups the host has seen, and whether each is added.
+    Groups, "/groups", Vec<GroupView>
 );
 
 /// `GET /orgs/{org_id}/members`.

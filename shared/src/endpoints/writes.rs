@@ -10,7 +10,7 @@ use crate::api::{
 };
 use crate::queue::{FileView, SendAnswer, SendMessage};
 use crate::team::{
-    AssignChat, BulkContacts, BulkResult, ChatView, CommentView, ContactView, NewContact,
+    AddGroup, AssignChat, BulkContacts, BulkResult, ChatView, CommentView, ContactView, NewContact,
     UpdateChat, WriteComment,
 };
 
@@ -50,6 +50,10 @@ with_body!(
 with_body!(
     /// `PUT /me/account-type`, chosen once.
     SetAccountType, Put, "/me/account-type", ChooseAccountType, AccountSetup
+);
+with_body!(
+    /// `POST /groups`: an admin adds a group the host has seen to the chats.
+    AddGroupChat, Post, "/groups", AddGroup, ChatView
 );
 with_body!(
     /// `POST /contacts`.

@@ -44,7 +44,7 @@ impl SendLog for Log<'_> {
 
 fn text_to(digits: &str, text: &str) -> SendJob {
     SendJob {
-        phone: Some(format!("+{digits}")),
+        to: Recipient::Person(format!("+{digits}")),
         text: Some(text.into()),
         attachment: None,
     }
@@ -52,7 +52,7 @@ fn text_to(digits: &str, text: &str) -> SendJob {
 
 fn file(kind: MessageKind, name: &str, caption: Option<&str>) -> SendJob {
     SendJob {
-        phone: Some(format!("+{ANA}")),
+        to: Recipient::Person(format!("+{ANA}")),
         text: caption.map(str::to_owned),
         attachment: Some((
             kind,
@@ -398,16 +398,72 @@ fn a_caption_that_cannot_be_written_stops_the_file_going_alone() {
 }
 
 #[test]
-fn a_group_chat_is_refused() {
+fn a_group_is_opened_from_the_chat_list_and_the_view_put_back() {
+    let page = FakePage::default();
+    let group = "120363000000000001@g.us";
+    {
+        let mut state = page.state.borrow_mut();
+        state.names.insert(group.into(), "Suppliers".into());
+        state.names.insert(jid(ANA), "Ana".into());
+        state.open = Some(jid(ANA));
+        state.rows.insert(
+            group.into(),
+            vec![crate::driver::watch::SeenRow {
+                id: Some(format!("false_{group}_A1_447400000009@c.us")),
+                ..Default::default()
+            }],
+        );
+    }
+    let job = SendJob {
+        to: Recipient::Group {
+            wa_id: group.into(),
+            name: Some("Suppliers".into()),
+        },
+        text: Some("Order for Monday".into()),
+        attachment: None,
+    };
+    let (outcome, _) = run(&page, &job);
+    assert!(
+        matches!(outcome, Outcome::Sent { wa_id: Some(_) }),
+        "{outcome:?}"
+    );
+    let state = page.state.borrow();
+    assert_eq!(state.delivered[0].chat, group);
+    assert_eq!(state.delivered[0].text, "Order for Monday");
+    assert!(
+        state.links.iter().all(|link| !link.contains("120363")),
+        "no link opens a group"
+    );
+    // Ana's chat, known only by its name, is clicked back in the list.
+    assert_eq!(state.opened_from_list, ["Suppliers", "Ana"]);
+}
+
+#[test]
+fn a_group_the_list_does_not_show_fails_with_words() {
     let page = FakePage::default();
     let job = SendJob {
-        phone: None,
+        to: Recipient::Group {
+            wa_id: "120363000000000002@g.us".into(),
+            name: Some("Family".into()),
+        },
         text: Some("Hi all".into()),
         attachment: None,
     };
     let (outcome, _) = run(&page, &job);
     assert!(
-        matches!(&outcome, Outcome::Failed(p) if p.contains("open groups")),
+        matches!(&outcome, Outcome::Failed(p) if p.contains("no group named Family")),
+        "{outcome:?}"
+    );
+    let unnamed = SendJob {
+        to: Recipient::Group {
+            wa_id: "120363000000000002@g.us".into(),
+            name: None,
+        },
+        ..job
+    };
+    let (outcome, _) = run(&page, &unnamed);
+    assert!(
+        matches!(&outcome, Outcome::Failed(p) if p.contains("name it in Chorus")),
         "{outcome:?}"
     );
 }

@@ -20,7 +20,7 @@ use chorus_shared::account::AccountType;
 use chorus_shared::api::{AcceptInvite, CreateInvite, Credentials};
 use chorus_shared::endpoints;
 use chorus_shared::team::{
-    AssignChat, BulkContacts, ChatStatus, NewContact, UpdateChat, WriteComment,
+    AddGroup, AssignChat, BulkContacts, ChatStatus, NewContact, UpdateChat, WriteComment,
 };
 use uuid::Uuid;
 
@@ -79,6 +79,8 @@ pub enum Action {
     /// Open a chat of the list in the sidebar (`None`: back to the list and
     /// the chat open in WhatsApp Web).
     ChooseChat(Option<Uuid>),
+    /// Add the group open in WhatsApp Web to the organization's chats.
+    AddGroup,
     /// List the chats this filter admits.
     FilterChats(crate::ui::inbox::ChatFilter),
     /// Send into the chat shown (chosen, or open in WhatsApp Web).
@@ -228,6 +230,32 @@ pub async fn perform(app: &Rc<App>, action: Action) -> Outcome {
                     .await?;
                 app.model.borrow_mut().chat_changed(&read);
             }
+        }
+        Action::AddGroup => {
+            let (organization, group) = {
+                let model = app.model.borrow();
+                (model.settings.profile, model.group_to_add.clone())
+            };
+            let (Some(organization_id), Some(group)) = (organization, group) else {
+                return Err(problem(
+                    "Open the group in WhatsApp Web, in an organization profile.",
+                ));
+            };
+            let chat = app
+                .relay()
+                .call_endpoint(&endpoints::AddGroupChat(AddGroup {
+                    organization_id,
+                    wa_id: group.wa_id,
+                    name: group.name,
+                }))
+                .await?;
+            {
+                let mut model = app.model.borrow_mut();
+                let name = chat.name.clone().unwrap_or_else(|| "The group".into());
+                model.notice = Some(format!("{name} is in Chorus now: every member sees it."));
+                model.chat_changed(&chat);
+            }
+            app.load_panel().await?;
         }
         Action::FilterChats(filter) => {
             app.model.borrow_mut().chat_filter = filter;

@@ -15,7 +15,8 @@ use crate::ui::inbox::{
     menu_values, parse_state, parse_whose, ChatFilter, STATE_CHOICES, WHOSE_CHOICES,
 };
 use crate::ui::present::{
-    arrow, chat_title, comment_line, initials, last_line, member_name, message_text, status_label,
+    arrow, chat_title, comment_line, initials, last_line, member_name, message_text, sender_label,
+    status_label,
 };
 use crate::ui::Model;
 
@@ -51,6 +52,7 @@ pub fn tab(shown: RwSignal<Model>) -> impl IntoView {
                             <div class="muted" id="chat-number">{number}</div>
                         </div>
                     </div>
+                    {add_group(shown)}
                     {panel(shown)}
                     {write_box()}
                 }
@@ -121,6 +123,28 @@ fn chosen_chat(shown: RwSignal<Model>) -> impl IntoView {
         })}
         {panel(shown)}
         {write_box()}
+    }
+}
+
+/// The offer to add the group open in WhatsApp Web, which the organization
+/// does not have yet.
+fn add_group(shown: RwSignal<Model>) -> impl IntoView {
+    let offer =
+        Memo::new(move |_| shown.with(|m| m.group_to_add.is_some().then(|| m.is_admin_here())));
+    move || {
+        offer.get().map(|admin| {
+            if admin {
+                view! {
+                    <p class="muted">"This group is not in Chorus yet."</p>
+                    <button type="button" id="add-group" on:click=move |_| dispatch(Action::AddGroup)>
+                        "Add group to Chorus"
+                    </button>
+                }
+                .into_any()
+            } else {
+                view! { <p class="muted">"This group is not in Chorus yet; an admin can add it."</p> }.into_any()
+            }
+        })
     }
 }
 
@@ -241,6 +265,7 @@ fn timeline_item(shown: RwSignal<Model>, item: TimelineItem) -> impl IntoView {
         TimelineItem::Message { message } => view! {
             <li class=format!("message {}", direction_class(message.direction)) data-message-id=message.id.to_string()>
                 <span aria-hidden="true">{arrow(message.direction)} " "</span>
+                {sender_label(&message).map(|name| view! { <b class="sender">{name} ": "</b> })}
                 <span class="text">{message_text(&message)}</span>
                 " "
                 {status(message.status, status_label(&message))}

@@ -404,6 +404,8 @@ pub(crate) fn plan(
                 failure_reason: None,
                 wa_id: None,
                 author_id: Some(new.author_id),
+                sender: None,
+                media: None,
                 cost,
                 seq: this_seq,
                 created_at: now,
