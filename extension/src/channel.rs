@@ -43,6 +43,9 @@ pub struct Settings {
     /// How long the page must be left alone before the capture opens chats
     /// (`None`: the default, 10 s).
     pub capture_idle_seconds: Option<u32>,
+    /// Show a desktop notification when a customer writes into a chat of
+    /// the user's (assigned to them or to nobody); chosen in the options.
+    pub notify: bool,
 }
 
 impl Settings {

@@ -14,6 +14,8 @@
 //!   conversation), the typed bridge protocol, and a whole send as phases
 //!   over an abstract page.
 //! - [`pacing`]: how a host spaces the sends it performs.
+//! - [`alerts`]: the unread count on the extension's button and the desktop
+//!   notifications for a member's chats.
 //! - [`channel`]: settings, and the messages between worker and sidebars.
 //! - [`ui`]: the sidebar's state and views.
 //!
@@ -25,6 +27,7 @@
 //! Beside this crate, `extension/web/` holds what the browser loads as is:
 //! the JavaScript loaders, the page bridge, HTML, CSS and icons.
 
+pub mod alerts;
 pub mod channel;
 pub mod driver;
 pub mod pacing;

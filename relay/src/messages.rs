@@ -101,6 +101,8 @@ async fn changes(
     let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
     let after = query.after.unwrap_or(0).max(0);
     let limit = query.limit.unwrap_or(100).clamp(1, PAGE_MAX);
+    // Read first: whatever changes later is past it.
+    let head = state.store.feed_head(account).await?;
     let mut messages = state.store.changes_after(account, after, limit + 1).await?;
     let more = messages.len() as i64 > limit;
     messages.truncate(limit as usize);
@@ -112,6 +114,7 @@ async fn changes(
             .collect(),
         cursor,
         more,
+        head,
         host_online: state.hub.host_online(account),
     }))
 }

@@ -152,6 +152,11 @@ pub struct MessagePage {
     pub cursor: i64,
     /// Whether more changes wait beyond this page.
     pub more: bool,
+    /// The profile's newest feed position, read before this page: a client
+    /// that loads its state now follows changes (`GET /messages`,
+    /// `GET /changes`) from here and misses nothing.
+    #[serde(default)]
+    pub head: i64,
     /// Whether a browser hosts the number now.
     pub host_online: bool,
 }

@@ -3,7 +3,7 @@
 // page. On failure, `keepEvidence` saves each page's screenshot and console.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -62,6 +62,46 @@ export async function startRelay() {
     stop: () => { stop(); },
     restart: async () => { await stop(); await start(); },
   };
+}
+
+/**
+ * A TCP proxy in front of the relay, so one browser's connection can be cut
+ * (every socket dropped, new ones refused) and restored while the relay and
+ * everyone else carry on: `{ url, cut(), restore() }`.
+ */
+export async function startProxy(relay) {
+  const target = new URL(relay.url);
+  let open = true;
+  const sockets = new Set();
+  const server = createServer((client) => {
+    if (!open) { client.destroy(); return; }
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const [a, b] of [[client, upstream], [upstream, client]]) {
+      sockets.add(a);
+      a.on('close', () => { sockets.delete(a); b.destroy(); });
+      a.on('error', () => b.destroy());
+      a.pipe(b);
+    }
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    cut: () => { open = false; for (const socket of sockets) socket.destroy(); },
+    restore: () => { open = true; },
+    close: () => { open = false; for (const socket of sockets) socket.destroy(); server.close(); },
+  };
+}
+
+/** Waits until `check()` answers something truthy (and returns it). */
+export async function waitFor(check, what, timeout = WAIT) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
 }
 
 /** Calls the relay's API directly, to set up and to check its records. */

@@ -8,38 +8,31 @@ import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 
 import {
-  WAIT, api, evidenceStep, grant, openBrowser, openWhatsApp, send, setRelay, signIn, signUp,
-  startFixture, startRelay, tab,
+  WAIT, api, waitFor, evidenceStep, grant, openBrowser, openWhatsApp, send, setRelay, signIn, signUp,
+  startFixture, startProxy, startRelay, tab,
 } from './harness.mjs';
 
 const OPEN_CHAT = '447400000701';
 const [B, C, D] = ['447400000702', '447400000703', '447400000704'];
 
-async function waitFor(check, what, timeout = WAIT) {
-  const deadline = Date.now() + timeout;
-  let last;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last) return last;
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
-}
-
 for (const csp of ['strict', 'permissive']) {
   describe(`the host captures every chat (${csp} page policy)`, () => {
-    let relay; let fixture; let host; let agent; let orgId; let adminToken;
+    let relay; let fixture; let proxy; let host; let agent; let orgId; let adminToken; let agentId; let agentEmail;
     const step = evidenceStep(`inbox-${csp}`, () => [host?.browser, agent?.browser]);
     const incoming = async () => {
       const feed = await api(relay, 'GET', `/messages?organization_id=${orgId}&after=0`, { token: adminToken });
       return feed.messages.filter((m) => m.direction === 'incoming');
     };
+    const agentWorker = () => agent.browser.context.serviceWorkers()[0];
+    const badge = () => agentWorker().evaluate(() => chrome.action.getBadgeText({}));
     const textsFrom = async (digits) => (await incoming())
       .filter((m) => m.chat_wa_id === `${digits}@c.us`).map((m) => m.text);
 
     before(async () => {
       relay = await startRelay();
       fixture = await startFixture();
+      // The agent reaches the relay through a proxy the test can cut.
+      proxy = await startProxy(relay);
       const email = `inbox-admin-${csp}@example.com`;
       const browser = await openBrowser(fixture, `inbox-admin-${csp}`);
       await setRelay(browser, relay);
@@ -58,9 +51,14 @@ for (const csp of ['strict', 'permissive']) {
       await host.sidebar.locator('#capture-idle').selectOption('5');
       await host.sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
 
-      const agentEmail = `inbox-agent-${csp}@example.com`;
+      agentEmail = `inbox-agent-${csp}@example.com`;
       const agentBrowser = await openBrowser(fixture, `inbox-agent-${csp}`);
-      await setRelay(agentBrowser, relay);
+      await setRelay(agentBrowser, proxy);
+      const options = await agentBrowser.context.newPage();
+      await options.goto(`chrome-extension://${agentBrowser.extensionId}/options.html`);
+      await options.locator('#notify').check();
+      await options.locator('#saved', { hasText: 'notification' }).waitFor({ timeout: WAIT });
+      await options.close();
       agent = { browser: agentBrowser, ...await openWhatsApp(agentBrowser, csp) };
       await signUp(agent.sidebar, { email: agentEmail, phone: '+44 7400 000709', type: 'agent' });
       const invite = await api(relay, 'POST', `/orgs/${orgId}/invites`, { token: adminToken, body: { email: agentEmail } });
@@ -71,17 +69,18 @@ for (const csp of ['strict', 'permissive']) {
       await agent.sidebar.locator('#notice', { hasText: 'You joined' }).waitFor({ timeout: WAIT });
       await agent.sidebar.locator('#profile').selectOption(orgId);
       await tab(agent.sidebar, 'Chat');
+      agentId = (await api(relay, 'GET', '/me', { token: await signIn(relay, agentEmail) })).id;
     });
     after(async () => {
       await host?.browser.context.close().catch(() => {});
       await agent?.browser.context.close().catch(() => {});
       fixture?.close();
+      proxy?.close();
       relay?.stop();
     });
 
     step('chats written to while the host is busy light up at once and are captured once it is idle', async () => {
       const { page } = host;
-      await page.evaluate((d) => window.fixture.receive(d, 'Earlier message'), OPEN_CHAT);
       await page.evaluate((d) => window.fixture.openChat(d), OPEN_CHAT);
       await page.waitForFunction((d) => window.fixture.openJid() === `${d}@c.us`, OPEN_CHAT, { timeout: WAIT });
       await tab(host.sidebar, 'Host');
@@ -95,6 +94,10 @@ for (const csp of ['strict', 'permissive']) {
         await agent.sidebar.locator('#chats li', { hasText: preview }).waitFor({ timeout: WAIT });
       }
       assert.match(await agent.sidebar.locator('#chats li', { hasText: 'Second from C' }).innerText(), /2 waiting at the host/);
+      // The agent's toolbar button counts them, and they were notified.
+      await waitFor(async () => (await badge()) === '3', 'the unread count on the button');
+      const shown = await agentWorker().evaluate(() => chrome.notifications.getAll());
+      assert.ok(Object.keys(shown).length >= 2, JSON.stringify(shown));
       await host.sidebar.locator('#host-status', { hasText: '2 chats waiting to be captured' }).waitFor({ timeout: WAIT });
       assert.deepEqual(await textsFrom(C), [], 'nothing is taken while the person types');
       assert.equal(await page.evaluate(() => window.fixture.openJid()), `${OPEN_CHAT}@c.us`);
@@ -109,7 +112,6 @@ for (const csp of ['strict', 'permissive']) {
       await new Promise((done) => setTimeout(done, 2000));
       assert.deepEqual(await textsFrom(B), ['Hello from B']);
       assert.deepEqual(await textsFrom(C), ['First from C', 'Second from C']);
-      assert.deepEqual(await textsFrom(OPEN_CHAT), [], 'history of the open chat is not news');
     });
 
     step('an agent opens a shared chat from the sidebar, reads it and replies through the host', async () => {
@@ -127,6 +129,7 @@ for (const csp of ['strict', 'permissive']) {
       }
       // Opening it read it for the team.
       await row.locator('.badge').waitFor({ state: 'detached', timeout: WAIT });
+      await waitFor(async () => (await badge()) === '1', 'the count without C');
       await sidebar.locator('#chat-text').fill('We open at nine');
       await sidebar.locator('form[data-form="chat-send"] button[type=submit]').click();
       await sidebar.locator('#timeline li.message.outgoing', { hasText: 'We open at nine' })
@@ -184,6 +187,7 @@ for (const csp of ['strict', 'permissive']) {
       await page.evaluate((id) => window.fixture.receiveInGroup(id, '447400000791', 'Eli', 'Great, thanks'), group);
       await sidebar.locator('#timeline li.message.incoming', { hasText: 'Great, thanks' })
         .locator('.sender', { hasText: 'Eli' }).waitFor({ timeout: 2 * WAIT });
+      await sidebar.locator('#participants', { hasText: 'Dora Supplies, Eli' }).waitFor({ timeout: WAIT });
       await sidebar.locator('#chat-back').click();
     });
 
@@ -195,6 +199,46 @@ for (const csp of ['strict', 'permissive']) {
       assert.equal(doc.text, 'My invoice');
       assert.equal(doc.media.size, '20 kB');
       assert.equal(doc.cost, 3, 'a document costs three credits');
+    });
+
+    step('a sidebar cut off while 40 things happen shows every one after it reconnects', async () => {
+      const { sidebar } = agent;
+      await tab(sidebar, 'Chat');
+      // Chat C stays open in the sidebar: its notes must arrive without reopening it.
+      await sidebar.locator('#chats li', { hasText: `+${C}` }).getByRole('button', { name: `+${C}` }).click();
+      await sidebar.locator('#chat-number', { hasText: `+${C}` }).waitFor({ timeout: WAIT });
+      proxy.cut();
+      await sidebar.locator('#connection').waitFor({ timeout: WAIT });
+      const as = { token: adminToken };
+      const chatC = (await api(relay, 'GET', `/chats?organization_id=${orgId}&q=${C}`, as)).chats[0].id;
+      for (let i = 1; i <= 15; i++) {
+        await api(relay, 'POST', `/chats/${chatC}/comments?organization_id=${orgId}`, { ...as, body: { body: `Note ${i} while away` } });
+      }
+      const fresh = [];
+      for (let i = 0; i < 10; i++) {
+        const sent = await api(relay, 'POST', '/messages', {
+          ...as, body: { organization_id: orgId, phone: `+4474000008${i}0`, text: `Offer ${i}`, idempotency_key: `away-${csp}-${i}` },
+        });
+        fresh.push(sent.chat_id);
+      }
+      for (const [i, id] of fresh.entries()) {
+        await api(relay, 'PATCH', `/chats/${id}?organization_id=${orgId}`, { ...as, body: { name: `Away customer ${i}` } });
+      }
+      for (const id of fresh.slice(0, 5)) {
+        await api(relay, 'PUT', `/chats/${id}/assignee?organization_id=${orgId}`, { ...as, body: { assignee_id: agentId } });
+      }
+      proxy.restore();
+      await sidebar.locator('#connection').waitFor({ state: 'detached', timeout: 3 * WAIT });
+      for (let i = 1; i <= 15; i++) {
+        await sidebar.locator('#timeline li.comment', { hasText: `Note ${i} while away` }).waitFor({ timeout: WAIT });
+      }
+      for (let i = 0; i < 10; i++) {
+        const row = sidebar.locator('#chats li', { hasText: `Away customer ${i}` });
+        await row.waitFor({ timeout: WAIT });
+        if (i < 5) await row.locator('.muted', { hasText: `Assigned to ${agentEmail}` }).waitFor({ timeout: WAIT });
+      }
+      assert.equal(await sidebar.locator('#timeline li.comment', { hasText: 'while away' }).count(), 15, 'each once');
+      await sidebar.locator('#chat-back').click();
     });
 
     step('messages that came while the host was closed are captured once when it reopens', async () => {

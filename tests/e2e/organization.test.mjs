@@ -6,22 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  WAIT, api, grant, keepEvidence, openBrowser, openWhatsApp, setRelay, signIn, signUp,
+  WAIT, api, waitFor, grant, keepEvidence, openBrowser, openWhatsApp, setRelay, signIn, signUp,
   send, startFixture, startRelay, tab,
 } from './harness.mjs';
 
 const CUSTOMER = '447400000201';
-
-async function waitFor(check, what) {
-  const deadline = Date.now() + WAIT;
-  let last;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last) return last;
-    await new Promise((done) => setTimeout(done, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 for (const csp of ['strict', 'permissive']) {
   describe(`a shared organization number (${csp} page policy)`, () => {

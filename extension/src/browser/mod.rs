@@ -48,6 +48,10 @@ extern "C" {
     fn storage_get(key: &str) -> Promise;
     #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = set)]
     fn storage_set(items: &JsValue) -> Promise;
+    #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeText, catch)]
+    fn action_set_badge_text(details: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "notifications"], js_name = create, catch)]
+    fn notifications_create(id: &str, options: &JsValue) -> Result<Promise, JsValue>;
 
 }
 
@@ -151,6 +155,40 @@ pub async fn load_settings() -> Settings {
 /// Saves the shared settings.
 pub async fn save_settings(settings: &Settings) {
     store(SETTINGS_KEY, settings).await;
+}
+
+/// Shows `text` on the extension's toolbar button (empty clears it).
+pub fn set_badge(text: &str) {
+    #[derive(Serialize)]
+    struct Badge<'a> {
+        text: &'a str,
+    }
+    if let Some(details) = to_js(&Badge { text }) {
+        let _ = action_set_badge_text(&details);
+    }
+}
+
+/// Shows a desktop notification; one with the same `id` replaces it.
+pub fn notify(id: &str, title: &str, message: &str) {
+    #[derive(Serialize)]
+    struct Options<'a> {
+        r#type: &'a str,
+        #[serde(rename = "iconUrl")]
+        icon_url: &'a str,
+        title: &'a str,
+        message: &'a str,
+    }
+    let options = Options {
+        r#type: "basic",
+        icon_url: "icons/128.png",
+        title,
+        message,
+    };
+    if let Some(options) = to_js(&options) {
+        // Without the permission (or in a browser that has no such API) the
+        // call throws; the badge still counts.
+        let _ = notifications_create(id, &options);
+    }
 }
 
 /// Opens the extension's options page.

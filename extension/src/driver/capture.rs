@@ -51,6 +51,14 @@ pub enum CaptureOutcome {
     },
 }
 
+/// Whether the host captures now rather than sends: whenever chats wait and
+/// nothing is to be sent, and between two sends otherwise, so a long queue
+/// never keeps customers' messages waiting and a capture pass never holds
+/// back more than one send.
+pub fn capture_turn(chats_waiting: bool, send_waiting: bool, captured_since_send: bool) -> bool {
+    chats_waiting && (!send_waiting || !captured_since_send)
+}
+
 /// Opens each chat of `waiting` (titles from the chat list), then the one
 /// the person had open.
 pub async fn capture(page: &impl Page, waiting: &[String], rules: CaptureRules) -> CaptureOutcome {
@@ -171,6 +179,14 @@ mod tests {
         capture(page, &waiting, rules)
             .now_or_never()
             .expect("the fake page never blocks")
+    }
+
+    #[test]
+    fn captures_take_turns_with_sends() {
+        assert!(!capture_turn(false, false, false), "nothing waits");
+        assert!(capture_turn(true, false, true), "nothing to send: capture");
+        assert!(capture_turn(true, true, false), "a turn between sends");
+        assert!(!capture_turn(true, true, true), "then the next send");
     }
 
     #[test]

@@ -55,12 +55,7 @@ impl SeenChat {
 
     /// The tick of its last message, when that message is outgoing.
     pub fn tick(&self) -> Option<Tick> {
-        let by_icon = self.icons.iter().filter_map(|icon| Tick::from_icon(icon));
-        let by_label = self
-            .labels
-            .iter()
-            .filter_map(|label| Tick::from_label(label));
-        by_icon.chain(by_label).max()
+        Tick::furthest(&self.icons, &self.labels)
     }
 }
 

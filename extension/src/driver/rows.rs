@@ -95,6 +95,14 @@ impl Tick {
         }
     }
 
+    /// The furthest tick that icons (`data-icon`) or their accessible labels
+    /// show: a message row's, or a chat list row's last message.
+    pub fn furthest(icons: &[String], labels: &[String]) -> Option<Tick> {
+        let by_icon = icons.iter().filter_map(|icon| Tick::from_icon(icon));
+        let by_label = labels.iter().filter_map(|label| Tick::from_label(label));
+        by_icon.chain(by_label).max()
+    }
+
     /// What the host tells the relay when a row reaches this tick, if
     /// anything (a pending row is not sent yet).
     pub fn report(self, row: &RowId) -> Option<DeliveryReport> {

@@ -139,12 +139,7 @@ impl SeenRow {
 
     /// The furthest tick its icons or their labels show.
     pub fn tick(&self) -> Option<Tick> {
-        let by_icon = self.icons.iter().filter_map(|icon| Tick::from_icon(icon));
-        let by_label = self
-            .labels
-            .iter()
-            .filter_map(|label| Tick::from_label(label));
-        by_icon.chain(by_label).max()
+        Tick::furthest(&self.icons, &self.labels)
     }
 }
 

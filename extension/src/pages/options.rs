@@ -1,4 +1,5 @@
-//! The options page: the relay's address, checked before it is saved.
+//! The options page: the relay's address, checked before it is saved, and
+//! whether to show desktop notifications.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -10,9 +11,12 @@ use crate::channel::SidebarRequest;
 /// Mounts the options page in `#root`.
 pub fn start() {
     let saved_url = RwSignal::new(None::<String>);
+    let notify = RwSignal::new(false);
     let outcome = RwSignal::new(None::<(bool, String)>);
     wasm_bindgen_futures::spawn_local(async move {
-        saved_url.set(Some(load_settings().await.relay_url));
+        let settings = load_settings().await;
+        notify.set(settings.notify);
+        saved_url.set(Some(settings.relay_url));
     });
     super::mount(move || {
         let url = NodeRef::<html::Input>::new();
@@ -39,6 +43,25 @@ pub fn start() {
                         value=saved node_ref=url/>
                     <button type="submit">"Save"</button>
                 </form>
+                <label class="check">
+                    <input id="notify" type="checkbox" prop:checked=move || notify.get()
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            notify.set(on);
+                            wasm_bindgen_futures::spawn_local(async move {
+                                let mut settings = load_settings().await;
+                                settings.notify = on;
+                                save_settings(&settings).await;
+                                tell_worker();
+                                outcome.set(Some((true, if on {
+                                    "Saved: Chorus shows a notification when a customer writes into one of your chats.".into()
+                                } else {
+                                    "Saved: no desktop notifications.".into()
+                                })));
+                            });
+                        }/>
+                    "Desktop notifications when a customer writes into a chat of mine or an unassigned one"
+                </label>
             })}
         }
     });
@@ -57,11 +80,16 @@ async fn save(url: &str) -> (bool, String) {
         }
         settings.relay_url = url.to_owned();
         save_settings(&settings).await;
-        let port = Port::connect("sidebar:options");
-        port.send(&SidebarRequest::SettingsChanged);
-        port.close();
+        tell_worker();
     }
     checked
+}
+
+/// Has the worker read the settings again.
+fn tell_worker() {
+    let port = Port::connect("sidebar:options");
+    port.send(&SidebarRequest::SettingsChanged);
+    port.close();
 }
 
 async fn check(url: &str) -> (bool, String) {

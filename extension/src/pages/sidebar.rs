@@ -201,7 +201,7 @@ impl App {
                     // Catch up on what happened while disconnected.
                     let app = self.clone();
                     wasm_bindgen_futures::spawn_local(async move {
-                        if let Err(failure) = app.load_profile().await {
+                        if let Err(failure) = app.catch_up().await {
                             app.fail(failure).await;
                         }
                         app.render();
@@ -269,9 +269,13 @@ impl App {
             ServerFrame::Message { message }
                 if message.organization_id == model.settings.profile =>
             {
+                model.note_seq(message.seq);
                 model.message_changed(&message);
             }
             ServerFrame::Chat { chat } => {
+                if chat.organization_id == model.settings.profile {
+                    model.note_seq(chat.seq);
+                }
                 model.chat_changed(&chat);
                 let opened = model.panel.chat.is_none()
                     && model.chosen_chat.is_none()
@@ -284,27 +288,8 @@ impl App {
                     return FollowUp::Panel;
                 }
             }
-            ServerFrame::Comment { comment } => {
-                let here = model
-                    .panel
-                    .chat
-                    .as_ref()
-                    .is_some_and(|chat| chat.id == comment.chat_id);
-                if here {
-                    let timeline = &mut model.panel.timeline;
-                    match timeline.iter_mut().find(
-                        |item| matches!(item, TimelineItem::Comment { comment: c } if c.id == comment.id),
-                    ) {
-                        Some(item) => *item = TimelineItem::Comment { comment },
-                        None => timeline.push(TimelineItem::Comment { comment }),
-                    }
-                }
-            }
-            ServerFrame::Contact { contact } => {
-                if let Some(existing) = model.contacts.iter_mut().find(|c| c.id == contact.id) {
-                    *existing = contact;
-                }
-            }
+            ServerFrame::Comment { comment } => model.comment_changed(&comment),
+            ServerFrame::Contact { contact } => model.contact_changed(&contact),
             ServerFrame::ContactsChanged { .. } | ServerFrame::File { .. } => return FollowUp::Tab,
             _ => {}
         }
@@ -382,6 +367,8 @@ impl App {
                 .credits
                 .insert(organization, (credits.available, credits.reserved));
             model.host_online.insert(organization, feed.host_online);
+            // Read before the rest: what changes after it is caught up on.
+            model.cursor = Some(feed.head);
             model.chats = chats.chats;
             model.members = members;
             model.files = files.files;
@@ -466,6 +453,99 @@ impl App {
         model.contacts_total = page.total;
         let visible: std::collections::BTreeSet<_> = model.contacts.iter().map(|c| c.id).collect();
         model.selected.retain(|id| visible.contains(id));
+        Ok(())
+    }
+
+    /// After a reconnection: everything that changed since the cursor, from
+    /// the message feed and the teamwork feed, page by page, applied as if
+    /// it had come live; chats whose messages moved are read again. Without
+    /// a cursor (nothing loaded yet), the profile loads afresh.
+    pub async fn catch_up(self: &Rc<Self>) -> Result<(), Failure> {
+        let (organization, cursor) = {
+            let model = self.model.borrow();
+            (model.settings.profile, model.cursor)
+        };
+        let Some(after) = cursor.filter(|_| !self.model.borrow().profiles.is_empty()) else {
+            return self.load_profile().await;
+        };
+        let relay = self.relay();
+        let mut moved = std::collections::BTreeSet::new();
+        let mut at = after;
+        loop {
+            let page = relay
+                .call_endpoint(&endpoints::MessageFeed {
+                    organization_id: organization,
+                    after: at,
+                    limit: 200,
+                })
+                .await?;
+            let mut model = self.model.borrow_mut();
+            model.host_online.insert(organization, page.host_online);
+            for message in &page.messages {
+                model.note_seq(message.seq);
+                model.message_changed(message);
+                moved.insert(message.chat_id);
+            }
+            at = page.cursor;
+            if !page.more {
+                break;
+            }
+        }
+        let mut files_changed = false;
+        let mut cursor = after.to_string();
+        loop {
+            let page = relay
+                .call_endpoint(&endpoints::Changes {
+                    organization_id: organization,
+                    after: cursor,
+                    limit: 200,
+                })
+                .await?;
+            let mut model = self.model.borrow_mut();
+            for chat in &page.chats {
+                model.note_seq(chat.seq);
+                model.chat_changed(chat);
+                moved.remove(&chat.id);
+            }
+            for comment in &page.comments {
+                model.comment_changed(comment);
+            }
+            for contact in &page.contacts {
+                model.contact_changed(contact);
+            }
+            files_changed |= !page.files.is_empty();
+            cursor = page.cursor;
+            if !page.more {
+                break;
+            }
+        }
+        // A message moves its chat in the list (last message, unread).
+        for chat_id in moved {
+            match relay
+                .call_endpoint(&endpoints::Chat {
+                    organization_id: organization,
+                    chat_id,
+                })
+                .await
+            {
+                Ok(chat) => self.model.borrow_mut().chat_changed(&chat),
+                // Another tenant's or gone: nothing to show.
+                Err(failure) if !failure.signed_out() => {}
+                Err(failure) => return Err(failure),
+            }
+        }
+        let credits = relay
+            .call_endpoint(&endpoints::Balance {
+                organization_id: organization,
+            })
+            .await?;
+        self.model
+            .borrow_mut()
+            .credits
+            .insert(organization, (credits.available, credits.reserved));
+        if files_changed {
+            self.load_tab().await?;
+        }
         Ok(())
     }
 

@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chorus_shared::api::{Invite, Member, MyOrganizations, Profile, User};
 use chorus_shared::queue::{FileView, MessageView, QueueSummary};
-use chorus_shared::team::{ChatView, ContactView, TimelineItem};
+use chorus_shared::team::{ChatView, CommentView, ContactView, TimelineItem};
 use uuid::Uuid;
 
 use crate::channel::{HostStatus, Settings};
@@ -113,6 +113,9 @@ pub struct Model {
     pub chats: Vec<ChatView>,
     /// Which chats the list shows.
     pub chat_filter: inbox::ChatFilter,
+    /// The current profile's feed position the sidebar is up to date with:
+    /// after a reconnection it catches up from here.
+    pub cursor: Option<i64>,
     /// A chat opened from the list, shown instead of the one open in
     /// WhatsApp Web (an organization's chats live at its host).
     pub chosen_chat: Option<Uuid>,
@@ -183,6 +186,43 @@ impl Model {
                     message: message.clone(),
                 }),
             }
+        }
+    }
+
+    /// The profile's feed reached `seq` (positions only grow).
+    pub fn note_seq(&mut self, seq: i64) {
+        if let Some(cursor) = &mut self.cursor {
+            *cursor = (*cursor).max(seq);
+        }
+    }
+
+    /// Records a comment's new state in the panel, when it is on its chat.
+    pub fn comment_changed(&mut self, comment: &CommentView) {
+        let here = self
+            .panel
+            .chat
+            .as_ref()
+            .is_some_and(|chat| chat.id == comment.chat_id);
+        if !here {
+            return;
+        }
+        let timeline = &mut self.panel.timeline;
+        let item = TimelineItem::Comment {
+            comment: comment.clone(),
+        };
+        match timeline
+            .iter_mut()
+            .find(|item| matches!(item, TimelineItem::Comment { comment: c } if c.id == comment.id))
+        {
+            Some(existing) => *existing = item,
+            None => timeline.push(item),
+        }
+    }
+
+    /// Records a contact's new state, when it is on the page shown.
+    pub fn contact_changed(&mut self, contact: &ContactView) {
+        if let Some(existing) = self.contacts.iter_mut().find(|c| c.id == contact.id) {
+            *existing = contact.clone();
         }
     }
 
@@ -302,5 +342,56 @@ mod tests {
         model.chat_filter = inbox::ChatFilter::default();
         model.chat_changed(&resolved);
         assert!(model.chats.is_empty(), "the list shows open chats");
+    }
+
+    #[test]
+    fn the_cursor_only_moves_forward_and_only_once_loaded() {
+        let mut model = Model::default();
+        model.note_seq(9);
+        assert_eq!(
+            model.cursor, None,
+            "nothing loaded: nothing to catch up from"
+        );
+        model.cursor = Some(5);
+        model.note_seq(9);
+        model.note_seq(7);
+        assert_eq!(model.cursor, Some(9));
+    }
+
+    #[test]
+    fn a_comment_lands_once_in_the_panel_of_its_chat() {
+        let mut model = Model::default();
+        let open = chat(1, 100);
+        model.panel.chat = Some(open.clone());
+        let comment = CommentView {
+            id: Uuid::from_u128(50),
+            chat_id: open.id,
+            author_id: None,
+            kind: chorus_shared::team::CommentKind::Note,
+            body: "first".into(),
+            assignee_id: None,
+            created_at: chrono::DateTime::from_timestamp(1, 0).expect("time"),
+            edited_at: None,
+            deleted_at: None,
+            seq: 3,
+        };
+        model.comment_changed(&comment);
+        let edited = CommentView {
+            body: "edited".into(),
+            ..comment.clone()
+        };
+        model.comment_changed(&edited);
+        assert_eq!(model.panel.timeline.len(), 1);
+        let elsewhere = CommentView {
+            id: Uuid::from_u128(51),
+            chat_id: Uuid::from_u128(2),
+            ..comment
+        };
+        model.comment_changed(&elsewhere);
+        assert_eq!(
+            model.panel.timeline.len(),
+            1,
+            "another chat's comment stays out"
+        );
     }
 }

@@ -6,7 +6,7 @@ use chorus_shared::account::{InviteState, Role};
 use chorus_shared::api::{Member, Profile};
 use chorus_shared::message::{Direction, MessageStatus};
 use chorus_shared::queue::{MessageView, QueueSummary};
-use chorus_shared::team::{ChatView, CommentKind, CommentView};
+use chorus_shared::team::{ChatView, CommentKind, CommentView, TimelineItem};
 use uuid::Uuid;
 
 use super::Model;
@@ -110,6 +110,21 @@ pub fn message_text(message: &MessageView) -> String {
     }
     text.or_else(|| message.attachment.as_ref().map(|file| file.name.clone()))
         .unwrap_or_else(|| message.kind.as_str().into())
+}
+
+/// The group members who wrote in a timeline, in the order they first did.
+pub fn participants(timeline: &[TimelineItem]) -> Vec<String> {
+    let mut seen = Vec::new();
+    for item in timeline {
+        if let TimelineItem::Message { message } = item {
+            if let Some(name) = sender_label(message) {
+                if !seen.contains(&name) {
+                    seen.push(name);
+                }
+            }
+        }
+    }
+    seen
 }
 
 /// Who wrote a group message: their name, else their number.
@@ -528,7 +543,20 @@ mod tests {
             message_text(&message),
             "[document, media on the host's phone]"
         );
+        let item = |message: &MessageView| TimelineItem::Message {
+            message: message.clone(),
+        };
+        let mut eli = message.clone();
+        eli.sender = Some(Box::new(Sender {
+            wa_id: "447400000010@c.us".into(),
+            name: Some("Eli".into()),
+        }));
+        assert_eq!(
+            participants(&[item(&message), item(&eli), item(&message)]),
+            ["+447400000009", "Eli"]
+        );
         message.sender = None;
         assert_eq!(sender_label(&message), None);
+        assert!(participants(&[item(&message)]).is_empty());
     }
 }

@@ -26,13 +26,14 @@ use chorus_shared::protocol::{ClientRole, Request, ServerFrame};
 use chorus_shared::team::SeenGroup;
 use wasm_bindgen::prelude::*;
 
+use crate::alerts::Alerts;
 use crate::browser::relay::Relay;
 use crate::browser::{load, load_settings, log, sleep, store, Port, Shared};
 use crate::channel::{
     HostStatus, Settings, SidebarRequest, WorkerEvent, BRIDGE_PORT, CAPTURE_KEY, SENT_KEY,
     SIDEBAR_PORT,
 };
-use crate::driver::capture::{capture, CaptureOutcome};
+use crate::driver::capture::{capture, capture_turn, CaptureOutcome};
 use crate::driver::inbox::{CaptureMemory, ListEvent};
 use crate::driver::layout::{PageState, HOSTING_NEEDS};
 use crate::driver::page::Page as _;
@@ -80,6 +81,8 @@ struct Worker {
     connection: (bool, Option<String>),
     host: Option<Shared<Host>>,
     host_status: HostStatus,
+    /// The count on the toolbar button and the notifications shown.
+    alerts: Alerts,
     /// Bumped on every reload, so loops of the previous settings end.
     generation: u64,
 }
@@ -392,6 +395,8 @@ async fn reload(worker: Shared<Worker>) {
             host.borrow().link.stop();
         }
         state.settings = settings.clone();
+        state.alerts = Alerts::for_user(settings.session.as_ref().map(|s| s.user_id));
+        crate::browser::set_badge("");
         state.host_status = HostStatus {
             hosting: settings.hosting,
             ..HostStatus::default()
@@ -412,6 +417,9 @@ async fn reload(worker: Shared<Worker>) {
         let on_frame = {
             let worker = worker.clone();
             Rc::new(move |frame: ServerFrame| {
+                if let ServerFrame::Chat { chat } = &frame {
+                    alert(&worker, chat);
+                }
                 worker.borrow().broadcast(&WorkerEvent::Relay {
                     frame: Box::new(frame),
                 });
@@ -443,6 +451,17 @@ async fn reload(worker: Shared<Worker>) {
             return;
         }
         start_hosting(&worker, relay, hosting.organization_id, pacing, generation);
+    }
+}
+
+/// Counts a chat change on the toolbar button, and notifies when the user
+/// asked to be told and it is news for them.
+fn alert(worker: &Shared<Worker>, chat: &chorus_shared::team::ChatView) {
+    let mut state = worker.borrow_mut();
+    let alert = state.alerts.chat_changed(chat);
+    crate::browser::set_badge(&state.alerts.badge_text());
+    if let Some(alert) = alert.filter(|_| state.settings.notify) {
+        crate::browser::notify(&alert.chat_id.to_string(), &alert.title, &alert.body);
     }
 }
 
@@ -497,33 +516,26 @@ fn start_hosting(
 /// Sends what the relay dispatched, one message at a time, paced.
 async fn host_loop(worker: Shared<Worker>, host: Shared<Host>, generation: u64) {
     let mut since_check = 0;
+    let mut captured_since_send = false;
     loop {
         if worker.borrow().generation != generation {
             return;
         }
         let tab = worker.borrow().any_tab();
         let next = host.borrow().next();
+        let chats_waiting = worker.borrow().settings.capture
+            && tab.as_ref().is_some_and(|tab| !tab.waiting().is_empty());
         let problem = match (&tab, next) {
             (None, _) => {
                 Some("Open WhatsApp Web in this browser: the number is hosted from its tab.".into())
             }
-            (Some(tab), None) if worker.borrow().settings.capture && !tab.waiting().is_empty() => {
-                let rules = worker.borrow().settings.capture_rules();
-                match capture(tab.as_ref(), &tab.waiting(), rules).await {
-                    CaptureOutcome::Busy => {}
-                    CaptureOutcome::NotNow(problem) => {
-                        set_status(&worker, &host, Some(problem), None);
-                        sleep(2_000).await;
-                    }
-                    CaptureOutcome::Done { missed, .. } => {
-                        if !missed.is_empty() {
-                            log(&format!(
-                                "Chorus: could not open these chats to capture them: {}",
-                                missed.join(", ")
-                            ));
-                            tab.give_up(&missed);
-                        }
-                    }
+            (Some(tab), next)
+                if capture_turn(chats_waiting, next.is_some(), captured_since_send) =>
+            {
+                captured_since_send = true;
+                capture_pass(&worker, &host, tab).await;
+                if next.is_some() {
+                    continue;
                 }
                 worker.borrow().host_status.problem.clone()
             }
@@ -549,6 +561,7 @@ async fn host_loop(worker: Shared<Worker>, host: Shared<Host>, generation: u64) 
                 }
                 set_status(&worker, &host, None, Some(Phase::CheckingPage));
                 let on_phase = |phase| set_status(&worker, &host, None, Some(phase));
+                captured_since_send = false;
                 if !host::perform(&host, tab, dispatch, on_phase).await {
                     sleep(2_000).await;
                 }
@@ -564,6 +577,27 @@ async fn host_loop(worker: Shared<Worker>, host: Shared<Host>, generation: u64) 
         };
         set_status(&worker, &host, problem, None);
         sleep(500).await;
+    }
+}
+
+/// Opens the chats whose messages wait, if nobody is using the page.
+async fn capture_pass(worker: &Shared<Worker>, host: &Shared<Host>, tab: &Rc<Tab>) {
+    let rules = worker.borrow().settings.capture_rules();
+    match capture(tab.as_ref(), &tab.waiting(), rules).await {
+        CaptureOutcome::Busy => {}
+        CaptureOutcome::NotNow(problem) => {
+            set_status(worker, host, Some(problem), None);
+            sleep(2_000).await;
+        }
+        CaptureOutcome::Done { missed, .. } => {
+            if !missed.is_empty() {
+                log(&format!(
+                    "Chorus: could not open these chats to capture them: {}",
+                    missed.join(", ")
+                ));
+                tab.give_up(&missed);
+            }
+        }
     }
 }
 

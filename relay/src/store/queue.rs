@@ -205,6 +205,8 @@ pub trait QueueStore: Send + Sync + 'static {
     }
     /// One message of the account.
     async fn message(&self, account: AccountRef, id: Uuid) -> StoreResult<Option<MessageView>>;
+    /// The account's newest feed position (0 before its first change).
+    async fn feed_head(&self, account: AccountRef) -> StoreResult<i64>;
     /// Messages whose last change is after `after` in the account's feed, in change order.
     async fn changes_after(
         &self,

@@ -268,6 +268,15 @@ macro_rules! define_queue_store {
                 Ok(rows.into_iter().map(MessageView::from).collect())
             }
 
+            async fn feed_head(&self, account: AccountRef) -> StoreResult<i64> {
+                let head: Option<i64> =
+                    sqlx::query_scalar(&$q("SELECT change_seq FROM accounts WHERE id = ?"))
+                        .bind(account.id())
+                        .fetch_optional(&self.$read)
+                        .await?;
+                Ok(head.unwrap_or(0))
+            }
+
             async fn cancel_message(
                 &self,
                 account: AccountRef,

@@ -15,7 +15,41 @@ use crate::on_every_backend;
 on_every_backend!(
     changes_reach_sidebars_live,
     a_returning_sidebar_catches_up_from_its_cursor,
+    the_feed_head_is_where_a_loaded_client_follows_from,
 );
+
+async fn the_feed_head_is_where_a_loaded_client_follows_from(backend: Backend) {
+    let relay = TestRelay::start(backend).await;
+    let crew = crew(&relay, "head.test").await;
+    let feed = |after: i64| crew.path(&format!("/messages?after={after}&limit=1"));
+    let (status, empty) = relay.get(&feed(0), &crew.agent1).await;
+    assert_eq!(status, 200, "{empty}");
+    let chat = crew.chat_with(&relay, "+44 7400 000001").await;
+    let (_, page) = relay.get(&feed(0), &crew.agent1).await;
+    let head = page["head"].as_i64().expect("head");
+    assert!(head > empty["head"].as_i64().expect("head"), "{page}");
+    // A teamwork change moves the head too, and is found after it was read.
+    relay
+        .post(
+            &crew.path(&format!("/chats/{chat}/comments")),
+            &crew.agent1,
+            json!({"body": "after the head"}),
+        )
+        .await;
+    let (_, later) = relay.get(&feed(head), &crew.agent1).await;
+    assert!(later["head"].as_i64().expect("head") > head, "{later}");
+    let (status, changes) = relay
+        .get(&crew.path(&format!("/changes?after={head}")), &crew.agent1)
+        .await;
+    assert_eq!(status, 200, "{changes}");
+    let bodies: Vec<&str> = changes["comments"]
+        .as_array()
+        .expect("comments")
+        .iter()
+        .filter_map(|comment| comment["body"].as_str())
+        .collect();
+    assert_eq!(bodies, ["after the head"]);
+}
 
 async fn changes_reach_sidebars_live(backend: Backend) {
     let relay = TestRelay::start(backend).await;

@@ -107,6 +107,8 @@ pub const ALL: &[(Method, &str)] = &[
     (ChangeChat::METHOD, ChangeChat::TEMPLATE),
     (MarkChatRead::METHOD, MarkChatRead::TEMPLATE),
     (Groups::METHOD, Groups::TEMPLATE),
+    (Chat::METHOD, Chat::TEMPLATE),
+    (Changes::METHOD, Changes::TEMPLATE),
     (AddGroupChat::METHOD, AddGroupChat::TEMPLATE),
     (QueueMessage::METHOD, QueueMessage::TEMPLATE),
     (UploadFile::METHOD, UploadFile::TEMPLATE),

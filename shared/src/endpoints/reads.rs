@@ -6,7 +6,9 @@ use uuid::Uuid;
 use super::{profile, query, Endpoint, Method};
 use crate::api::{InviteList, MemberList, MyOrganizations, Organization, ProfileList, User};
 use crate::queue::{Credits, MessagePage, QueueSummary};
-use crate::team::{ChatPage, ChatStatus, ContactPage, FileList, GroupView, Timeline};
+use crate::team::{
+    ChangePage, ChatPage, ChatStatus, ChatView, ContactPage, FileList, GroupView, Timeline,
+};
 
 /// Declares an operation with a fixed path and no body.
 macro_rules! fixed {
@@ -177,6 +179,54 @@ impl Endpoint for ChatTimeline {
             self.chat_id,
             query(&[profile(self.organization_id)])
         )
+    }
+}
+
+/// `GET /chats/{chat_id}`: one chat of a profile.
+pub struct Chat {
+    /// The organization profile; `None` for "You".
+    pub organization_id: Option<Uuid>,
+    /// The chat.
+    pub chat_id: Uuid,
+}
+
+impl Endpoint for Chat {
+    const METHOD: Method = Method::Get;
+    const TEMPLATE: &'static str = "/chats/{chat_id}";
+    type Body = ();
+    type Reply = ChatView;
+    fn path(&self) -> String {
+        format!(
+            "/chats/{}{}",
+            self.chat_id,
+            query(&[profile(self.organization_id)])
+        )
+    }
+}
+
+/// `GET /changes`: chats, comments, contacts and files changed after a
+/// cursor (`<seq>` or `<seq>:<id>`).
+pub struct Changes {
+    /// The organization profile; `None` for "You".
+    pub organization_id: Option<Uuid>,
+    /// The cursor of the previous page.
+    pub after: String,
+    /// Most changes of each kind.
+    pub limit: u32,
+}
+
+impl Endpoint for Changes {
+    const METHOD: Method = Method::Get;
+    const TEMPLATE: &'static str = "/changes";
+    type Body = ();
+    type Reply = ChangePage;
+    fn path(&self) -> String {
+        let pairs = [
+            profile(self.organization_id),
+            ("after", Some(self.after.clone())),
+            ("limit", Some(self.limit.to_string())),
+        ];
+        format!("{}{}", Self::TEMPLATE, query(&pairs))
     }
 }
 

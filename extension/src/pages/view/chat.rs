@@ -15,8 +15,8 @@ use crate::ui::inbox::{
     menu_values, parse_state, parse_whose, ChatFilter, STATE_CHOICES, WHOSE_CHOICES,
 };
 use crate::ui::present::{
-    arrow, chat_title, comment_line, initials, last_line, member_name, message_text, sender_label,
-    status_label,
+    arrow, chat_title, comment_line, initials, last_line, member_name, message_text, participants,
+    sender_label, status_label,
 };
 use crate::ui::Model;
 
@@ -243,6 +243,12 @@ fn panel(shown: RwSignal<Model>) -> impl IntoView {
                         dispatch(Action::SetChatStatus(next));
                     }>{move || if resolved.get() { "Reopen" } else { "Resolve" }}</button>
                 </div>
+                {move || {
+                    let who = shown.with(|m| participants(&m.panel.timeline));
+                    (!who.is_empty()).then(|| view! {
+                        <div class="muted" id="participants">"Group members who wrote: " {who.join(", ")}</div>
+                    })
+                }}
                 <ul id="timeline" class="timeline">
                     <For
                         each=move || shown.with(|m| m.panel.timeline.clone())
