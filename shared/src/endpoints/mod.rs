@@ -12,6 +12,35 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use uuid::Uuid;
 
+/// Declares a bodiless operation on one chat of a profile
+/// (`/chats/{chat_id}<suffix>?organization_id=`).
+macro_rules! of_chat {
+    ($(#[$doc:meta])* $name:ident, $method:ident, $template:literal, $suffix:literal, $reply:ty) => {
+        $(#[$doc])*
+        pub struct $name {
+            /// The organization profile; `None` for "You".
+            pub organization_id: Option<Uuid>,
+            /// The chat.
+            pub chat_id: Uuid,
+        }
+
+        impl Endpoint for $name {
+            const METHOD: Method = Method::$method;
+            const TEMPLATE: &'static str = $template;
+            type Body = ();
+            type Reply = $reply;
+            fn path(&self) -> String {
+                format!(
+                    "/chats/{}{}{}",
+                    self.chat_id,
+                    $suffix,
+                    query(&[profile(self.organization_id)])
+                )
+            }
+        }
+    };
+}
+
 mod reads;
 mod writes;
 
@@ -191,11 +220,24 @@ mod tests {
                 chat_id: id,
             }
             .path(),
+            Chat {
+                organization_id: None,
+                chat_id: id,
+            }
+            .path(),
+            MarkChatRead {
+                organization_id: None,
+                chat_id: id,
+            }
+            .path(),
         ];
-        for (path, template) in filled
-            .iter()
-            .zip([Members::TEMPLATE, ChatTimeline::TEMPLATE])
-        {
+        let templates = [
+            Members::TEMPLATE,
+            ChatTimeline::TEMPLATE,
+            Chat::TEMPLATE,
+            MarkChatRead::TEMPLATE,
+        ];
+        for (path, template) in filled.iter().zip(templates) {
             let shape: Vec<bool> = template
                 .split('/')
                 .map(|part| part.starts_with('{'))

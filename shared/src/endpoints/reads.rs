@@ -160,49 +160,14 @@ impl Endpoint for Chats {
     }
 }
 
-/// `GET /chats/{chat_id}/timeline`: messages and comments of a chat.
-pub struct ChatTimeline {
-    /// The organization profile; `None` for "You".
-    pub organization_id: Option<Uuid>,
-    /// The chat.
-    pub chat_id: Uuid,
-}
-
-impl Endpoint for ChatTimeline {
-    const METHOD: Method = Method::Get;
-    const TEMPLATE: &'static str = "/chats/{chat_id}/timeline";
-    type Body = ();
-    type Reply = Timeline;
-    fn path(&self) -> String {
-        format!(
-            "/chats/{}/timeline{}",
-            self.chat_id,
-            query(&[profile(self.organization_id)])
-        )
-    }
-}
-
-/// `GET /chats/{chat_id}`: one chat of a profile.
-pub struct Chat {
-    /// The organization profile; `None` for "You".
-    pub organization_id: Option<Uuid>,
-    /// The chat.
-    pub chat_id: Uuid,
-}
-
-impl Endpoint for Chat {
-    const METHOD: Method = Method::Get;
-    const TEMPLATE: &'static str = "/chats/{chat_id}";
-    type Body = ();
-    type Reply = ChatView;
-    fn path(&self) -> String {
-        format!(
-            "/chats/{}{}",
-            self.chat_id,
-            query(&[profile(self.organization_id)])
-        )
-    }
-}
+of_chat!(
+    /// `GET /chats/{chat_id}/timeline`: messages and comments of a chat.
+    ChatTimeline, Get, "/chats/{chat_id}/timeline", "/timeline", Timeline
+);
+of_chat!(
+    /// `GET /chats/{chat_id}`: one chat of a profile.
+    Chat, Get, "/chats/{chat_id}", "", ChatView
+);
 
 /// `GET /changes`: chats, comments, contacts and files changed after a
 /// cursor (`<seq>` or `<seq>:<id>`).

@@ -150,28 +150,11 @@ impl Endpoint for DeleteFile {
     }
 }
 
-/// `POST /chats/{chat_id}/read`: its incoming messages are read (for
-/// every member).
-pub struct MarkChatRead {
-    /// The organization profile; `None` for "You".
-    pub organization_id: Option<Uuid>,
-    /// The chat.
-    pub chat_id: Uuid,
-}
-
-impl Endpoint for MarkChatRead {
-    const METHOD: Method = Method::Post;
-    const TEMPLATE: &'static str = "/chats/{chat_id}/read";
-    type Body = ();
-    type Reply = ChatView;
-    fn path(&self) -> String {
-        format!(
-            "/chats/{}/read{}",
-            self.chat_id,
-            query(&[profile(self.organization_id)])
-        )
-    }
-}
+of_chat!(
+    /// `POST /chats/{chat_id}/read`: its incoming messages are read (for
+    /// every member).
+    MarkChatRead, Post, "/chats/{chat_id}/read", "/read", ChatView
+);
 
 /// Declares an operation on one chat of a profile, with a JSON body.
 macro_rules! on_chat {
