@@ -40,7 +40,7 @@ for (const csp of ['strict', 'permissive']) {
       await signUp(host.sidebar, { email, phone: '+44 7400 000700', type: 'organization', organization: `Inbox ${csp}` });
       adminToken = await signIn(relay, email);
       orgId = (await api(relay, 'GET', '/orgs', { token: adminToken })).organizations[0].organization.id;
-      await grant(relay, { organization_id: orgId }, 50);
+      await grant(relay, { organization_id: orgId }, 200);
       await api(relay, 'PATCH', `/orgs/${orgId}`, {
         token: adminToken, body: { pacing: { min_gap_seconds: 0, max_gap_seconds: 1 } },
       });
@@ -189,6 +189,33 @@ for (const csp of ['strict', 'permissive']) {
         .locator('.sender', { hasText: 'Eli' }).waitFor({ timeout: 2 * WAIT });
       await sidebar.locator('#participants', { hasText: 'Dora Supplies, Eli' }).waitFor({ timeout: WAIT });
       await sidebar.locator('#chat-back').click();
+    });
+
+    step('a burst of 50 messages across 10 chats while the host is in use is all captured once', async () => {
+      const { page } = host;
+      await page.evaluate((d) => window.fixture.openChat(d), OPEN_CHAT);
+      await page.waitForFunction((d) => window.fixture.openJid() === `${d}@c.us`, OPEN_CHAT, { timeout: WAIT });
+      await page.locator('#main footer [contenteditable="true"]').click();
+      const typing = page.keyboard.type(' and more words', { delay: 250 });
+      const burst = [];
+      for (let round = 0; round < 5; round++) {
+        for (let chat = 0; chat < 10; chat++) {
+          const digits = `4474000009${chat}0`;
+          const text = `Burst ${chat}.${round}`;
+          burst.push([digits, text]);
+          await page.evaluate(([d, t]) => window.fixture.receive(d, t), [digits, text]);
+        }
+      }
+      await typing;
+      for (let chat = 0; chat < 10; chat++) {
+        const digits = `4474000009${chat}0`;
+        const expected = burst.filter(([d]) => d === digits).map(([, t]) => t);
+        await waitFor(async () => (await textsFrom(digits)).length >= 5, `the burst in chat ${chat}`, 4 * WAIT);
+        assert.deepEqual((await textsFrom(digits)).sort(), expected.sort(), `chat ${chat}, each once`);
+      }
+      await page.waitForFunction((d) => window.fixture.openJid() === `${d}@c.us`, OPEN_CHAT, { timeout: WAIT });
+      assert.equal(await page.evaluate((d) => window.fixture.draft(d), OPEN_CHAT),
+        'A reply I am still writing and more words');
     });
 
     step('an incoming document is recorded with its name and size', async () => {
