@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  WAIT, api, evidenceStep, grant, openBrowser, openWhatsApp, send, setRelay, signIn, signUp, startFixture, startRelay,
+  WAIT, api, waitFor, evidenceStep, grant, openBrowser, openWhatsApp, send, setRelay, signIn, signUp, startFixture, startRelay,
   tab, hostOwnNumber,
 } from './harness.mjs';
 
@@ -84,6 +84,24 @@ for (const [generation, digits] of [['older', '447400000610'], ['newer', '447400
       assert.equal(photo.length, 1, JSON.stringify(sent));
       assert.equal(photo[0].fileName, 'shop.png');
       assert.equal(photo[0].text, 'Our shop');
+    });
+
+    step('a customer writing into another chat is captured from this generation\'s chat list', async () => {
+      await tab(sidebar, 'Host');
+      await sidebar.locator('#capture').check();
+      await sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+      await sidebar.locator('#capture-idle').selectOption('5');
+      await sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+      const before = await page.evaluate(() => window.fixture.openJid());
+      const other = '447400000699';
+      await page.evaluate((d) => window.fixture.receive(d, 'Written elsewhere'), other);
+      const captured = await waitFor(async () => {
+        const feed = await api(relay, 'GET', '/messages?after=0&limit=500', { token });
+        const mine = feed.messages.filter((m) => m.direction === 'incoming' && m.chat_wa_id === `${other}@c.us`);
+        return mine.length ? mine : null;
+      }, 'the capture', 3 * WAIT);
+      assert.deepEqual(captured.map((m) => m.text), ['Written elsewhere']);
+      await page.waitForFunction((jid) => window.fixture.openJid() === jid, before, { timeout: WAIT });
     });
 
     step('a hosted send waits while the person types in the sidebar', async () => {

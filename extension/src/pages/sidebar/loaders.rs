@@ -311,15 +311,7 @@ impl App {
             return self.load_group_panel(&wa_id).await;
         }
         let digits: String = wa_id.chars().take_while(char::is_ascii_digit).collect();
-        // Members come and go: the assignee list must offer today's.
         let organization = self.model.borrow().settings.profile;
-        if let Some(id) = organization {
-            let members = self
-                .relay()
-                .call_endpoint(&endpoints::Members { org_id: id })
-                .await?;
-            self.model.borrow_mut().members = members.members;
-        }
         let page = self
             .relay()
             .call_endpoint(&endpoints::Chats {
@@ -372,14 +364,13 @@ impl App {
     /// Loads a chat of the profile and its timeline into the panel.
     async fn load_timeline(&self, chat_id: uuid::Uuid) -> Result<(), Failure> {
         let organization = self.model.borrow().settings.profile;
+        // Members come and go: the assignee list must offer today's.
         if let Some(id) = organization {
-            if self.model.borrow().members.is_empty() {
-                let members = self
-                    .relay()
-                    .call_endpoint(&endpoints::Members { org_id: id })
-                    .await?;
-                self.model.borrow_mut().members = members.members;
-            }
+            let members = self
+                .relay()
+                .call_endpoint(&endpoints::Members { org_id: id })
+                .await?;
+            self.model.borrow_mut().members = members.members;
         }
         let timeline = self
             .relay()
