@@ -45,7 +45,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(content))
 }
 
-fn too_large() -> ApiError {
+/// An attachment over the size limit.
+pub(crate) fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::PayloadTooLarge,
@@ -83,20 +84,7 @@ async fn upload(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<FileView>), ApiError> {
     let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
-    let bytes = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidBody,
-                rejection.body_text(),
-            )
-        }
-    })?;
-    if bytes.len() > ATTACHMENT_MAX_BYTES {
-        return Err(too_large());
-    }
+    let bytes = attachment_bytes(body)?;
     storage::admit_upload(&state, account, bytes.len()).await?;
     let detected = filetype::detect(&bytes).ok_or_else(|| {
         ApiError::new(
@@ -136,6 +124,25 @@ async fn upload(
         .await?;
     publish_file(&state, account, &file, false);
     Ok((StatusCode::CREATED, Json(file)))
+}
+
+/// An upload's body within the attachment limit, or the error to answer.
+pub(crate) fn attachment_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    let bytes = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidBody,
+                rejection.body_text(),
+            )
+        }
+    })?;
+    if bytes.len() > ATTACHMENT_MAX_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 fn publish_file(state: &AppState, account: AccountRef, file: &FileView, deleted: bool) {

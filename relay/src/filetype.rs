@@ -57,6 +57,27 @@ pub fn detect(bytes: &[u8]) -> Option<Detected> {
     }
 }
 
+/// What a file a customer sent is: whatever Chorus sends, audio (voice
+/// notes), and anything else as an opaque document. It is only ever
+/// downloaded, never shown inline, so its type need not be one we send.
+pub fn detect_received(bytes: &[u8]) -> Detected {
+    if let Some(known) = detect(bytes) {
+        return known;
+    }
+    match infer::get(bytes) {
+        Some(kind) if kind.matcher_type() == infer::MatcherType::Audio => Detected {
+            mime: kind.mime_type().to_owned(),
+            kind: MessageKind::Document,
+            extension: kind.extension(),
+        },
+        _ => Detected {
+            mime: "application/octet-stream".to_owned(),
+            kind: MessageKind::Document,
+            extension: "bin",
+        },
+    }
+}
+
 fn is_plain_text(bytes: &[u8]) -> bool {
     !bytes.is_empty() && !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok()
 }

@@ -13,7 +13,7 @@
 //! - [`app`]: the router, assembled from one router per module, and its
 //!   OpenAPI document completed by [`api_doc`]:
 //!   [`accounts`], [`profiles`], [`orgs`], [`invites`], [`messages`],
-//!   [`files`], [`credits`], [`chats`] (with comments and assignment),
+//!   [`files`], [`media`] (received files' bytes), [`credits`], [`chats`] (with comments and assignment),
 //!   [`contacts`], [`groups`], [`changes`], [`ws`], [`health`].
 //! - [`messaging`]: queuing, reports, incoming capture and the live events
 //!   they cause, shared by REST and WebSocket; [`arrivals`]: what the host's
@@ -51,6 +51,7 @@ pub mod groups;
 pub mod health;
 pub mod hub;
 pub mod invites;
+pub mod media;
 pub mod messages;
 pub mod messaging;
 pub mod orgs;
@@ -212,6 +213,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(invites::router())
         .merge(messages::router())
         .merge(files::router())
+        .merge(media::router())
         .merge(chats::router())
         .merge(contacts::router())
         .merge(groups::router())

@@ -12,7 +12,7 @@ use chorus_shared::protocol::{DeliveryReport, IncomingMessage, ServerFrame};
 use chorus_shared::queue::{MediaSeen, MessageView, SendAnswer, SendMessage, Sender};
 use chorus_shared::team::{AddedAsComment, CommentView};
 use chorus_shared::{limits, text};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -426,6 +426,15 @@ pub async fn apply_report_batch(
 /// How long a shown file size may be ("2.4 MB", "3 pages").
 const MEDIA_SIZE_MAX_CHARS: usize = 40;
 
+/// Whether a time read from a message row can be WhatsApp's: not before
+/// WhatsApp existed, nor later than the next day (a host's clock or zone may
+/// be off by hours). Anything else is dropped, not refused: the message
+/// itself must be kept.
+fn plausible_wa_time(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    let earliest = DateTime::<Utc>::from_timestamp(1_230_768_000, 0).unwrap_or_default(); // 2009
+    at >= earliest && at <= now + chrono::Duration::days(1)
+}
+
 /// A name a host reported, cleaned and clipped as names are kept.
 fn clean_name(name: &str) -> Option<String> {
     Some(text::clip(
@@ -472,6 +481,9 @@ pub async fn incoming(
             .map(|size| text::clip(size.trim(), MEDIA_SIZE_MAX_CHARS))
             .filter(|size| !size.is_empty()),
     });
+    incoming.wa_time = incoming
+        .wa_time
+        .filter(|at| plausible_wa_time(*at, Utc::now()));
     let incoming = &incoming;
     let target = ChatTarget {
         phone: crate::whatsapp::phone_of(&chat),

@@ -32,6 +32,16 @@ pub async fn admit_upload(
     }
     // Refused attempts count too: they cost the relay the upload all the same.
     uploads.record(&key);
+    admit_bytes(state, account, size).await
+}
+
+/// Refuses `size` more bytes that the account's storage quota does not
+/// allow (the library and the received files it keeps).
+pub async fn admit_bytes(
+    state: &AppState,
+    account: AccountRef,
+    size: usize,
+) -> Result<(), ApiError> {
     let quota = state.settings.storage_quota_bytes;
     let used = state.store.library_bytes(account).await?;
     let size = i64::try_from(size).unwrap_or(i64::MAX);
@@ -40,8 +50,8 @@ pub async fn admit_upload(
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::StorageQuotaExceeded,
             format!(
-                "The file library holds {} of its {}; this file needs {} more. \
-                 Delete files you no longer need, or ask the relay's operator for more room.",
+                "Stored files (the library and files customers sent) take {} of {}; this file needs {} more. \
+                 Delete library files you no longer need, or ask the relay's operator for more room.",
                 human(used),
                 human(quota),
                 human(size)

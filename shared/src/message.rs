@@ -17,6 +17,9 @@ pub enum MessageKind {
     Document,
     /// A video, with an optional caption.
     Video,
+    /// A voice note or audio file. Only received: Chorus sends audio as a
+    /// document. It costs what a document does.
+    Audio,
 }
 
 impl MessageKind {
@@ -27,6 +30,7 @@ impl MessageKind {
             Self::Image => 2,
             Self::Document => 3,
             Self::Video => 4,
+            Self::Audio => 3,
         }
     }
 
@@ -37,6 +41,7 @@ impl MessageKind {
             Self::Image => "image",
             Self::Document => "document",
             Self::Video => "video",
+            Self::Audio => "audio",
         }
     }
 
@@ -47,6 +52,7 @@ impl MessageKind {
             "image" => Some(Self::Image),
             "document" => Some(Self::Document),
             "video" => Some(Self::Video),
+            "audio" => Some(Self::Audio),
             _ => None,
         }
     }
@@ -139,6 +145,7 @@ mod tests {
         assert_eq!(MessageKind::Image.cost(), 2);
         assert_eq!(MessageKind::Document.cost(), 3);
         assert_eq!(MessageKind::Video.cost(), 4);
+        assert_eq!(MessageKind::Audio.cost(), MessageKind::Document.cost());
     }
 
     #[test]
@@ -148,6 +155,7 @@ mod tests {
             MessageKind::Image,
             MessageKind::Document,
             MessageKind::Video,
+            MessageKind::Audio,
         ] {
             assert_eq!(MessageKind::parse(kind.as_str()), Some(kind));
         }

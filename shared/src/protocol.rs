@@ -143,9 +143,12 @@ pub struct IncomingMessage {
     /// Who wrote it, in groups.
     #[serde(default)]
     pub sender: Option<Sender>,
-    /// What a photo, video or document is, when the row shows it.
+    /// What a photo, video, document or voice note is, when the row shows it.
     #[serde(default)]
     pub media: Option<MediaSeen>,
+    /// WhatsApp's time of the message, read from its row (to the minute).
+    #[serde(default)]
+    pub wa_time: Option<DateTime<Utc>>,
 }
 
 /// A chat whose list row says new messages arrived: the "new message"

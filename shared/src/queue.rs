@@ -109,6 +109,10 @@ pub struct MessageView {
     /// (its bytes stay on the host's phone).
     #[serde(default)]
     pub media: Option<Box<MediaSeen>>,
+    /// WhatsApp's own time of an incoming message (to the minute, as the
+    /// host's row showed it): it may be long before it was captured.
+    #[serde(default)]
+    pub wa_time: Option<DateTime<Utc>>,
     /// Credits it costs.
     pub cost: i64,
     /// Position in the profile's change feed; fetch later changes with `after`.
@@ -131,13 +135,13 @@ pub struct Sender {
 }
 
 /// An incoming file as WhatsApp Web shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MediaSeen {
     /// Its file name, when shown (documents).
     #[serde(default)]
     pub name: Option<String>,
-    /// Its size as shown ("2 MB"), when shown.
+    /// Its size as shown ("2 MB"), or a voice note's length ("0:07").
     #[serde(default)]
     pub size: Option<String>,
 }

@@ -119,6 +119,16 @@ pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
+/// This browser's clock and time zone (WhatsApp Web stamps rows in local
+/// time).
+pub fn local_clock() -> crate::driver::meta::LocalClock {
+    let now = js_sys::Date::new_0();
+    crate::driver::meta::LocalClock {
+        now_ms: now.get_time() as i64,
+        utc_minus_local_minutes: now.get_timezone_offset() as i32,
+    }
+}
+
 /// A number in [0, 1).
 pub fn random() -> f64 {
     js_sys::Math::random()

@@ -136,6 +136,7 @@ mod tests {
     use super::*;
     use crate::driver::fake_page::{jid, FakePage};
     use crate::driver::inbox::{Inbox, SeenChat};
+    use crate::driver::meta::LocalClock;
     use crate::driver::watch::{RowEvent, RowTracker, SeenRow};
 
     fn incoming(chat: &str, id: &str, text: &str) -> SeenRow {
@@ -172,6 +173,10 @@ mod tests {
             );
         }
         page
+    }
+
+    fn clock() -> LocalClock {
+        LocalClock::utc(1_800_000_000_000)
     }
 
     fn run(page: &FakePage, waiting: &[&str], rules: CaptureRules) -> CaptureOutcome {
@@ -290,7 +295,7 @@ mod tests {
             ..SeenChat::default()
         };
         inbox.update(&[listed("Bo"), listed("Cy")], None);
-        tracker.update(&page.snapshot(), &mut inbox);
+        tracker.update(&page.snapshot(), &mut inbox, clock());
         let waiting: Vec<&str> = vec!["Bo", "Cy"];
         assert_eq!(inbox.waiting(), waiting);
         page.state.borrow_mut().record_snapshots = true;
@@ -299,8 +304,8 @@ mod tests {
         let seen = std::mem::take(&mut page.state.borrow_mut().snapshots);
         let mut captured = Vec::new();
         for snapshot in seen.iter().chain(seen.iter()) {
-            for event in tracker.update(snapshot, &mut inbox) {
-                if let RowEvent::Incoming(message) = event {
+            for event in tracker.update(snapshot, &mut inbox, clock()) {
+                if let RowEvent::Incoming { message, .. } = event {
                     tracker.memory.captured(&message.chat_wa_id, &message.wa_id);
                     captured.push(message.text.unwrap_or_default());
                 }

@@ -12,6 +12,8 @@
 //!   uses the page, and putting the person's view back.
 //! - [`inbox`]: the chat list: which chats hold news, and the tick of each
 //!   chat's last outgoing message.
+//! - [`meta`]: a message row's sender and WhatsApp's time of it, in any
+//!   locale's format, and the host's clock that turns it into UTC.
 //! - [`page`]: the page as the driver's decisions see it (a trait the
 //!   worker implements over the bridge, and native tests over a simulated
 //!   WhatsApp Web).
@@ -33,6 +35,7 @@ pub mod capture;
 mod fake_page;
 pub mod inbox;
 pub mod layout;
+pub mod meta;
 pub mod page;
 pub mod receipts;
 pub mod rows;

@@ -277,13 +277,6 @@ pub const ROW_ID_ATTRIBUTE: &str = "data-id";
 /// (`[HH:MM, DD/MM/YYYY] Name: `).
 pub const META_ATTRIBUTE: &str = "data-pre-plain-text";
 
-/// The sender's name in a row's [`META_ATTRIBUTE`].
-pub fn sender_in_meta(meta: &str) -> Option<String> {
-    let (_, rest) = meta.split_once("] ")?;
-    let name = rest.trim_end().strip_suffix(':').unwrap_or(rest).trim();
-    (!name.is_empty()).then(|| name.to_owned())
-}
-
 /// Whether a popup's text says the number is not on WhatsApp (the popup
 /// element alone is shared with other dialogs).
 pub fn says_invalid_number(popup_text: &str) -> bool {
@@ -329,20 +322,6 @@ mod tests {
         ));
         assert!(says_invalid_number("+44 7400 000000 isn't on WhatsApp."));
         assert!(!says_invalid_number("Log out? You can log in again"));
-    }
-
-    #[test]
-    fn the_sender_is_read_from_the_row_meta() {
-        assert_eq!(
-            sender_in_meta("[12:00, 22/11/2026] Dora Supplies: ").as_deref(),
-            Some("Dora Supplies")
-        );
-        assert_eq!(
-            sender_in_meta("[9:05 am, 1/2/2026] +44 7400 000009: ").as_deref(),
-            Some("+44 7400 000009")
-        );
-        assert_eq!(sender_in_meta("no brackets"), None);
-        assert_eq!(sender_in_meta("[12:00, 22/11/2026] : "), None);
     }
 
     #[test]

@@ -15,11 +15,12 @@ use chorus_shared::protocol::IncomingMessage;
 use chorus_shared::queue::{MediaSeen, Sender};
 use serde::{Deserialize, Serialize};
 
+use chrono::{NaiveDateTime, Timelike};
+
 use super::inbox::{first_new, CaptureMemory, Inbox, SeenChat};
+use super::meta::{sender_in_meta, time_in_meta, LocalClock};
 use super::rows::{RowId, Tick};
-use super::selectors::{
-    sender_in_meta, Element, ICON_ATTRIBUTE, MEDIA_PROBES, META_ATTRIBUTE, ROW_ID_ATTRIBUTE,
-};
+use super::selectors::{Element, ICON_ATTRIBUTE, MEDIA_PROBES, META_ATTRIBUTE, ROW_ID_ATTRIBUTE};
 
 /// What the bridge is asked to watch (sent as the `watch` operation).
 #[derive(Debug, Clone, Serialize)]
@@ -114,6 +115,10 @@ pub struct SeenRow {
     /// A file's size, as the row shows it.
     #[serde(default)]
     pub media_size: Option<String>,
+    /// Where the page keeps a file's bytes it has downloaded (a `blob:`
+    /// URL in the row), when it has.
+    #[serde(default)]
+    pub media_url: Option<String>,
 }
 
 impl SeenRow {
@@ -210,7 +215,13 @@ pub fn header_number(title: &str) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RowEvent {
     /// A message arrived in the open chat.
-    Incoming(IncomingMessage),
+    Incoming {
+        /// What the relay is told (boxed: it is much larger than a tick).
+        message: Box<IncomingMessage>,
+        /// Where the page holds its file's bytes, to upload once the relay
+        /// has the message.
+        media_url: Option<String>,
+    },
     /// An outgoing row reached a new tick.
     Tick {
         /// The row's WhatsApp id.
@@ -228,6 +239,10 @@ pub struct RowTracker {
     /// Rows of that chat already seen.
     seen: HashSet<String>,
     ticks: HashMap<String, Tick>,
+    /// When this host started watching (local time, to the minute): rows
+    /// WhatsApp stamped since then are news in a chat opened for the first
+    /// time, even before the chat list showed them.
+    since: Option<NaiveDateTime>,
     /// The last incoming row the relay took in each chat (the worker notes
     /// each once the relay has it, so one it never got is taken again).
     pub memory: CaptureMemory,
@@ -235,8 +250,26 @@ pub struct RowTracker {
 
 impl RowTracker {
     /// Takes a new snapshot; returns arrivals and tick changes. `inbox`
-    /// says how many new rows a chat that just opened holds at least.
-    pub fn update(&mut self, snapshot: &Snapshot, inbox: &mut Inbox) -> Vec<RowEvent> {
+    /// says how many new rows a chat that just opened holds at least;
+    /// `clock` reads WhatsApp's times of the rows.
+    pub fn update(
+        &mut self,
+        snapshot: &Snapshot,
+        inbox: &mut Inbox,
+        clock: LocalClock,
+    ) -> Vec<RowEvent> {
+        let local_now = clock.local_now();
+        let since = *self.since.get_or_insert_with(|| {
+            local_now
+                .with_second(0)
+                .and_then(|at| at.with_nanosecond(0))
+                .unwrap_or(local_now)
+        });
+        let stamped = |row: &SeenRow| {
+            row.meta
+                .as_deref()
+                .and_then(|meta| time_in_meta(meta, local_now))
+        };
         let chat = snapshot.open_chat();
         let rows: Vec<(RowId, &SeenRow)> = snapshot
             .rows
@@ -273,7 +306,16 @@ impl RowTracker {
             };
             let at_least = chat.as_ref().map_or(0, |chat| inbox.opened(&chat.title));
             let ids: Vec<&str> = incoming.iter().map(|(id, _)| id.wa_id.as_str()).collect();
-            let from = first_new(&ids, self.memory.last(jid), at_least);
+            let last = self.memory.last(jid);
+            let mut from = first_new(&ids, last, at_least);
+            if !last.is_some_and(|last| ids.contains(&last)) {
+                // Nothing captured here is on screen: whatever WhatsApp
+                // stamped since this host started is news too.
+                let recent = incoming
+                    .iter()
+                    .position(|(_, row)| stamped(row).is_some_and(|at| at >= since));
+                from = from.min(recent.unwrap_or(from));
+            }
             incoming[from..].to_vec()
         } else {
             // Only rows below what was seen are arrivals: rows above are
@@ -291,7 +333,7 @@ impl RowTracker {
         self.seen
             .extend(rows.iter().map(|(id, _)| id.wa_id.clone()));
         for (id, row) in fresh {
-            events.push(RowEvent::Incoming(IncomingMessage {
+            let message = IncomingMessage {
                 wa_id: id.wa_id.clone(),
                 chat_wa_id: id.chat.clone(),
                 kind: row.kind(),
@@ -305,7 +347,12 @@ impl RowTracker {
                     name: row.meta.as_deref().and_then(sender_in_meta),
                 }),
                 media: row.media(),
-            }));
+                wa_time: stamped(row).map(|at| clock.to_utc(at)),
+            };
+            events.push(RowEvent::Incoming {
+                message: Box::new(message),
+                media_url: row.media_url.clone().filter(|url| url.starts_with("blob:")),
+            });
         }
         events
     }
@@ -348,14 +395,19 @@ mod tests {
 
     /// Takes a snapshot with nothing new in the chat list.
     fn see(tracker: &mut RowTracker, snapshot: Snapshot) -> Vec<RowEvent> {
-        tracker.update(&snapshot, &mut Inbox::default())
+        tracker.update(&snapshot, &mut Inbox::default(), clock())
+    }
+
+    /// 22 November 2026, 18:00 UTC, in a browser on UTC.
+    fn clock() -> LocalClock {
+        LocalClock::utc(1_795_370_400_000)
     }
 
     fn texts(events: &[RowEvent]) -> Vec<String> {
         events
             .iter()
             .filter_map(|event| match event {
-                RowEvent::Incoming(message) => message.text.clone(),
+                RowEvent::Incoming { message, .. } => message.text.clone(),
                 RowEvent::Tick { .. } => None,
             })
             .collect()
@@ -378,7 +430,7 @@ mod tests {
             row("false_2222222@c.us_3", "two", &[]),
             row("false_2222222@c.us_4", "three", &[]),
         ];
-        let events = tracker.update(&snapshot("Bo", rows.clone()), &mut inbox);
+        let events = tracker.update(&snapshot("Bo", rows.clone()), &mut inbox, clock());
         assert_eq!(texts(&events), ["two", "three"]);
         assert!(inbox.waiting().is_empty());
         // Away and back: after the last one captured, nothing is news.
@@ -393,6 +445,77 @@ mod tests {
         more.push(row("false_2222222@c.us_5", "four", &[]));
         let events = see(&mut tracker, snapshot("Bo", more));
         assert_eq!(texts(&events), ["four"], "what came while it was closed");
+    }
+
+    fn stamped(id: &str, text: &str, meta: &str) -> SeenRow {
+        SeenRow {
+            meta: Some(meta.into()),
+            ..row(id, text, &[])
+        }
+    }
+
+    #[test]
+    fn a_chat_opened_before_the_list_showed_its_news_takes_what_came_since_the_host_started() {
+        let mut tracker = RowTracker::default();
+        // The host starts at 18:00 with Cy's chat open.
+        see(
+            &mut tracker,
+            snapshot("Cy", vec![row("false_3333333@c.us_1", "c", &[])]),
+        );
+        // A person opens Ana's chat a moment after she wrote, before the
+        // chat list showed a badge: her row is stamped after the start.
+        let rows = vec![
+            stamped("false_1111111@c.us_1", "old", "[17:30, 22/11/2026] Ana: "),
+            stamped("false_1111111@c.us_2", "new", "[18:01, 22/11/2026] Ana: "),
+        ];
+        let events = see(&mut tracker, snapshot("Ana", rows.clone()));
+        assert_eq!(texts(&events), ["new"]);
+        let RowEvent::Incoming { message, .. } = &events[0] else {
+            panic!("{events:?}")
+        };
+        assert_eq!(
+            message.wa_time.map(|at| at.to_rfc3339()).as_deref(),
+            Some("2026-11-22T18:01:00+00:00")
+        );
+        // Once something here was captured, that is where news starts.
+        tracker
+            .memory
+            .captured("1111111@c.us", "false_1111111@c.us_2");
+        see(
+            &mut tracker,
+            snapshot("Cy", vec![row("false_3333333@c.us_1", "c", &[])]),
+        );
+        assert!(see(&mut tracker, snapshot("Ana", rows)).is_empty());
+    }
+
+    #[test]
+    fn wa_time_is_read_in_the_hosts_zone() {
+        let mut tracker = RowTracker::default();
+        // 18:00 UTC is 19:00 in Paris; the row says 19:05 local.
+        let paris = LocalClock {
+            utc_minus_local_minutes: -60,
+            ..clock()
+        };
+        tracker.update(&snapshot("Cy", vec![]), &mut Inbox::default(), paris);
+        let events = tracker.update(
+            &snapshot(
+                "Ana",
+                vec![stamped(
+                    "false_1111111@c.us_1",
+                    "hi",
+                    "[19:05, 22/11/2026] Ana: ",
+                )],
+            ),
+            &mut Inbox::default(),
+            paris,
+        );
+        let [RowEvent::Incoming { message, .. }] = &events[..] else {
+            panic!("{events:?}")
+        };
+        assert_eq!(
+            message.wa_time.map(|at| at.to_rfc3339()).as_deref(),
+            Some("2026-11-22T18:05:00+00:00")
+        );
     }
 
     #[test]
@@ -421,14 +544,14 @@ mod tests {
         };
         inbox.update(&[listed], None);
         assert!(tracker
-            .update(&snapshot("Ana", vec![]), &mut inbox)
+            .update(&snapshot("Ana", vec![]), &mut inbox, clock())
             .is_empty());
         assert_eq!(inbox.waiting(), vec!["Ana".to_owned()], "still waiting");
         let rows = vec![
             row("false_1111111@c.us_1", "old", &[]),
             row("false_1111111@c.us_2", "new", &[]),
         ];
-        let events = tracker.update(&snapshot("Ana", rows), &mut inbox);
+        let events = tracker.update(&snapshot("Ana", rows), &mut inbox, clock());
         assert_eq!(texts(&events), ["new"]);
     }
 
@@ -442,15 +565,19 @@ mod tests {
         let events = see(&mut tracker, snapshot("Ana", later.clone()));
         assert_eq!(
             events,
-            vec![RowEvent::Incoming(IncomingMessage {
-                wa_id: "false_447400000001@c.us_B".into(),
-                chat_wa_id: "447400000001@c.us".into(),
-                kind: MessageKind::Text,
-                text: Some("new 😀\nline".into()),
-                chat_name: Some("Ana".into()),
-                sender: None,
-                media: None,
-            })]
+            vec![RowEvent::Incoming {
+                message: Box::new(IncomingMessage {
+                    wa_id: "false_447400000001@c.us_B".into(),
+                    chat_wa_id: "447400000001@c.us".into(),
+                    kind: MessageKind::Text,
+                    text: Some("new 😀\nline".into()),
+                    chat_name: Some("Ana".into()),
+                    sender: None,
+                    media: None,
+                    wa_time: None,
+                }),
+                media_url: None,
+            }]
         );
         assert!(see(&mut tracker, snapshot("Ana", later)).is_empty(), "once");
     }
@@ -544,7 +671,7 @@ mod tests {
         file.media_name = Some("list.pdf".into());
         file.media_size = Some("12 kB".into());
         let events = see(&mut tracker, snapshot("Suppliers", vec![first, file]));
-        let [RowEvent::Incoming(message)] = &events[..] else {
+        let [RowEvent::Incoming { message, .. }] = &events[..] else {
             panic!("{events:?}")
         };
         assert_eq!(message.chat_wa_id, group);

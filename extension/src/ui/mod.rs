@@ -269,6 +269,7 @@ mod tests {
             author_id: None,
             sender: None,
             media: None,
+            wa_time: None,
             cost: 1,
             seq,
             created_at: chrono::DateTime::UNIX_EPOCH,

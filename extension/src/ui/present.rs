@@ -524,6 +524,7 @@ mod tests {
                 name: Some("list.pdf".into()),
                 size: Some("12 kB".into()),
             })),
+            wa_time: None,
             cost: 3,
             seq: 1,
             created_at: chrono::DateTime::from_timestamp(0, 0).expect("time"),

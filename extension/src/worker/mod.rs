@@ -254,7 +254,7 @@ fn page_changed(
     }
     for event in events {
         match event {
-            RowEvent::Incoming(message) => {
+            RowEvent::Incoming { message, .. } => {
                 host.borrow_mut().heard_from(&message);
                 if !capture {
                     continue;

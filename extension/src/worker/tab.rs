@@ -95,10 +95,11 @@ impl Tab {
             .inbox
             .borrow_mut()
             .update(&snapshot.chats, open_chat.as_ref());
-        let events = self
-            .tracker
-            .borrow_mut()
-            .update(&snapshot, &mut self.inbox.borrow_mut());
+        let events = self.tracker.borrow_mut().update(
+            &snapshot,
+            &mut self.inbox.borrow_mut(),
+            crate::browser::local_clock(),
+        );
         let dark = snapshot.dark;
         *self.snapshot.borrow_mut() = snapshot;
         FromTab::Changed {

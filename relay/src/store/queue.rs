@@ -125,6 +125,19 @@ pub struct NewFile {
     pub uploaded_by: Uuid,
 }
 
+/// What became of a host's upload of a received file.
+#[derive(Debug, Clone)]
+pub enum MediaAttached {
+    /// No such message in the account.
+    NoMessage,
+    /// The message is not a file a customer sent.
+    NotAFile,
+    /// It had its bytes already; the upload was not kept.
+    Already(MessageView),
+    /// Attached now.
+    Attached(MessageView),
+}
+
 /// A host's report about one message of its account.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -290,6 +303,15 @@ pub trait QueueStore: Send + Sync + 'static {
 
     /// Records an uploaded file.
     async fn create_file(&self, file: NewFile, now: DateTime<Utc>) -> StoreResult<FileView>;
+    /// Records the bytes a host uploaded of a file a customer sent (`file`,
+    /// kept apart from the library) as the attachment of incoming message
+    /// `message_id`, unless it has one already.
+    async fn attach_incoming_media(
+        &self,
+        file: NewFile,
+        message_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<MediaAttached>;
     /// A file of the account; with `in_library`, only if it was not deleted
     /// from the library (messages that carry a deleted file still reach it).
     async fn file(

@@ -45,7 +45,7 @@ macro_rules! define_queue_store {
         use uuid::Uuid;
 
         use $crate::store::queue::{
-            plan_draw, AccountRef, Applied, ChatTarget, NewFile, NewOutgoing, QueueStore, Queued,
+            plan_draw, AccountRef, Applied, ChatTarget, MediaAttached, NewFile, NewOutgoing, QueueStore, Queued,
             Report,
         };
         use $crate::store::rows::{
@@ -426,9 +426,9 @@ macro_rules! define_queue_store {
                 let paid = draw(&mut tx, account, cost, now).await?.is_ok();
                 sqlx::query(
                     &$q("INSERT INTO messages (id, account_id, chat_id, direction, kind, text, status, wa_id, \
-                     sender_wa_id, sender_name, media_name, media_size, \
+                     sender_wa_id, sender_name, media_name, media_size, wa_time, \
                      cost, credits, queue_pos, seq, created_at, updated_at) \
-                     VALUES (?, ?, ?, 'incoming', ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                     VALUES (?, ?, ?, 'incoming', ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 )
                 .bind(id)
                 .bind(account.id())
@@ -440,6 +440,7 @@ macro_rules! define_queue_store {
                 .bind(incoming.sender.as_ref().and_then(|sender| sender.name.clone()))
                 .bind(incoming.media.as_ref().and_then(|media| media.name.clone()))
                 .bind(incoming.media.as_ref().and_then(|media| media.size.clone()))
+                .bind(incoming.wa_time.map(millis))
                 .bind(cost)
                 .bind(if paid { "charged" } else { "unpaid" })
                 .bind(seq)
@@ -568,6 +569,67 @@ macro_rules! define_queue_store {
                 .await?;
                 tx.commit().await?;
                 Ok(row.into())
+            }
+
+            async fn attach_incoming_media(
+                &self,
+                file: NewFile,
+                message_id: Uuid,
+                now: DateTime<Utc>,
+            ) -> StoreResult<MediaAttached> {
+                let account = file.account;
+                let mut tx = self.$write.begin().await?;
+                let found: Option<(String, String, Option<Uuid>)> = sqlx::query_as(&$q(
+                    "SELECT direction, kind, attachment_id FROM messages WHERE account_id = ? AND id = ?",
+                ))
+                .bind(account.id())
+                .bind(message_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                match found {
+                    None => return Ok(MediaAttached::NoMessage),
+                    Some((direction, kind, _)) if direction != "incoming" || kind == "text" => {
+                        return Ok(MediaAttached::NotAFile)
+                    }
+                    Some((_, _, Some(_))) => {
+                        let message = message_in(&mut tx, account, message_id)
+                            .await?
+                            .ok_or(StoreError::NotFound)?;
+                        return Ok(MediaAttached::Already(message));
+                    }
+                    Some(_) => {}
+                }
+                let seq = next_seq(&mut tx, account).await?;
+                sqlx::query(&$q(
+                    "INSERT INTO files (id, account_id, name, mime, kind, size, sha256, uploaded_by, \
+                     created_at, seq, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'incoming')",
+                ))
+                .bind(file.id)
+                .bind(account.id())
+                .bind(&file.name)
+                .bind(&file.mime)
+                .bind(file.kind.as_str())
+                .bind(file.size)
+                .bind(&file.sha256)
+                .bind(file.uploaded_by)
+                .bind(millis(now))
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(&$q(
+                    "UPDATE messages SET attachment_id = ?, seq = ?, updated_at = ? WHERE id = ?",
+                ))
+                .bind(file.id)
+                .bind(seq)
+                .bind(millis(now))
+                .bind(message_id)
+                .execute(&mut *tx)
+                .await?;
+                let message = message_in(&mut tx, account, message_id)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                tx.commit().await?;
+                Ok(MediaAttached::Attached(message))
             }
 
             async fn file(

@@ -175,7 +175,7 @@ pub(crate) const MESSAGE_SELECT: &str =
      c.wa_id AS chat_wa_id, m.direction, m.kind, m.text, m.attachment_id, \
      f.name AS file_name, f.mime AS file_mime, f.kind AS file_kind, f.size AS file_size, \
      f.created_at AS file_created_at, m.status, m.failure_reason, m.wa_id, m.author_id, \
-     m.sender_wa_id, m.sender_name, m.media_name, m.media_size, m.cost, \
+     m.sender_wa_id, m.sender_name, m.media_name, m.media_size, m.wa_time, m.cost, \
      m.seq, m.created_at, m.updated_at \
      FROM messages m JOIN accounts a ON a.id = m.account_id JOIN chats c ON c.id = m.chat_id \
      LEFT JOIN files f ON f.id = m.attachment_id";
@@ -205,6 +205,7 @@ pub(crate) struct MessageRow {
     sender_name: Option<String>,
     media_name: Option<String>,
     media_size: Option<String>,
+    wa_time: Option<i64>,
     cost: i64,
     seq: i64,
     created_at: i64,
@@ -257,6 +258,7 @@ impl From<MessageRow> for MessageView {
                     size: row.media_size,
                 })
             }),
+            wa_time: row.wa_time.map(time),
             cost: row.cost,
             seq: row.seq,
             created_at: time(row.created_at),

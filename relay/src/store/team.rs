@@ -313,7 +313,8 @@ pub trait LibraryStore: Send + Sync + 'static {
     ) -> StoreResult<FileView>;
     /// Who uploaded a file of the account.
     async fn file_uploader(&self, account: AccountRef, id: Uuid) -> StoreResult<Option<Uuid>>;
-    /// Bytes of the files in the account's library (deleted ones excluded).
+    /// Bytes the account keeps: its library (deleted files excluded) and
+    /// the files customers sent.
     async fn library_bytes(&self, account: AccountRef) -> StoreResult<i64>;
     /// Whether a message of the account still to be sent carries the file.
     async fn file_awaited(&self, account: AccountRef, id: Uuid) -> StoreResult<bool>;

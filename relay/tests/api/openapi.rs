@@ -53,6 +53,7 @@ async fn the_document_lists_every_endpoint_and_method() {
         "GET /api/v1/messages",
         "GET /api/v1/messages/{message_id}",
         "POST /api/v1/messages/{message_id}/cancel",
+        "PUT /api/v1/messages/{message_id}/media",
         "POST /api/v1/files",
         "GET /api/v1/files",
         "GET /api/v1/files/{file_id}",

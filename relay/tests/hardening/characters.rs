@@ -92,6 +92,7 @@ async fn control_characters_are_refused_naming_the_field(backend: Backend) {
                 chat_wa_id: "447400123456@c.us".into(),
                 chat_name: Some("Bob\u{0}".into()),
                 sender: None,
+                wa_time: None,
                 media: None,
                 kind: MessageKind::Text,
                 text: Some("hello".into()),

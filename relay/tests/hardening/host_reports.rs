@@ -28,6 +28,7 @@ async fn host_reports_are_bounded_field_by_field(backend: Backend) {
                 text: Some("y".repeat(10_000)),
                 chat_name: Some(format!("Bob\u{202e}{}", "b".repeat(1000))),
                 sender: None,
+                wa_time: None,
                 media: None,
             },
         })

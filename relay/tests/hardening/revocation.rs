@@ -48,6 +48,7 @@ fn incoming(n: u32) -> Request {
             text: Some("a message nobody sent".into()),
             chat_name: None,
             sender: None,
+            wa_time: None,
             media: None,
         },
     }

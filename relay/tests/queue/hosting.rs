@@ -84,6 +84,7 @@ async fn incoming_messages_are_stored_once_shown_live_and_charged(backend: Backe
         text: Some("Here is the photo".into()),
         chat_name: Some("Dana".into()),
         sender: None,
+        wa_time: None,
         media: None,
     };
     let first = host
@@ -161,6 +162,7 @@ async fn incoming_messages_are_stored_once_shown_live_and_charged(backend: Backe
         text: None,
         chat_name: None,
         sender: None,
+        wa_time: None,
         media: None,
     });
     for message in many {

@@ -202,6 +202,7 @@ async fn groups_seen_by_the_host_become_chats_when_an_admin_adds_them(backend: B
                     wa_id: "447400000009@c.us".into(),
                     name: Some("  Dora\u{202e}Supplies ".into()),
                 }),
+                wa_time: None,
                 media: Some(MediaSeen {
                     name: Some("list.pdf".into()),
                     size: Some("12 kB".into()),
@@ -241,6 +242,7 @@ async fn groups_seen_by_the_host_become_chats_when_an_admin_adds_them(backend: B
                     wa_id: "someone".into(),
                     name: None,
                 }),
+                wa_time: None,
                 media: None,
             },
         })

@@ -14,6 +14,7 @@ mod contacts;
 mod isolation;
 mod library;
 mod live;
+mod received;
 
 use chorus_shared::message::MessageKind;
 use chorus_shared::protocol::{Ack, IncomingMessage, Request};
@@ -125,6 +126,7 @@ pub(crate) async fn incoming(host: &mut WsClient, digits: &str, name: Option<&st
                 text: Some(text.into()),
                 chat_name: name.map(str::to_owned),
                 sender: None,
+                wa_time: None,
                 media: None,
             },
         })

@@ -142,6 +142,8 @@ pub const ALL: &[(Method, &str)] = &[
     (QueueMessage::METHOD, QueueMessage::TEMPLATE),
     (UploadFile::METHOD, UploadFile::TEMPLATE),
     (OrganizationDetails::METHOD, OrganizationDetails::TEMPLATE),
+    (AttachReceivedMedia::METHOD, AttachReceivedMedia::TEMPLATE),
+    (FileContent::METHOD, FileContent::TEMPLATE),
 ];
 
 /// A query string built from pairs, leaving out those without a value.

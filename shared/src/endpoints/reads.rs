@@ -251,3 +251,26 @@ impl Endpoint for OrganizationDetails {
         format!("/orgs/{}", self.org_id)
     }
 }
+
+/// `GET /files/{file_id}/content`: a file's bytes (a library file, or one a
+/// customer sent).
+pub struct FileContent {
+    /// The organization profile; `None` for "You".
+    pub organization_id: Option<Uuid>,
+    /// The file.
+    pub file_id: Uuid,
+}
+
+impl Endpoint for FileContent {
+    const METHOD: Method = Method::Get;
+    const TEMPLATE: &'static str = "/files/{file_id}/content";
+    type Body = ();
+    type Reply = ();
+    fn path(&self) -> String {
+        format!(
+            "/files/{}/content{}",
+            self.file_id,
+            query(&[profile(self.organization_id)])
+        )
+    }
+}

@@ -8,7 +8,7 @@ use crate::api::{
     AcceptInvite, AccountSetup, ChooseAccountType, CreateInvite, Credentials, Invite, Session,
     SetPhone, User,
 };
-use crate::queue::{FileView, SendAnswer, SendMessage};
+use crate::queue::{FileView, MessageView, SendAnswer, SendMessage};
 use crate::team::{
     AddGroup, AssignChat, BulkContacts, BulkResult, ChatView, CommentView, ContactView, NewContact,
     UpdateChat, WriteComment,
@@ -224,6 +224,31 @@ impl Endpoint for UploadFile {
                 profile(self.organization_id),
                 ("name", Some(self.name.clone()))
             ])
+        )
+    }
+}
+
+/// `PUT /messages/{message_id}/media`: the host uploads the bytes of a file
+/// a customer sent (the body is the bytes).
+pub struct AttachReceivedMedia {
+    /// The organization profile; `None` for "You".
+    pub organization_id: Option<Uuid>,
+    /// The incoming message.
+    pub message_id: Uuid,
+    /// The file's name as WhatsApp Web showed it.
+    pub name: Option<String>,
+}
+
+impl Endpoint for AttachReceivedMedia {
+    const METHOD: Method = Method::Put;
+    const TEMPLATE: &'static str = "/messages/{message_id}/media";
+    type Body = ();
+    type Reply = MessageView;
+    fn path(&self) -> String {
+        format!(
+            "/messages/{}/media{}",
+            self.message_id,
+            query(&[profile(self.organization_id), ("name", self.name.clone())])
         )
     }
 }

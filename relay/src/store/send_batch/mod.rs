@@ -406,6 +406,7 @@ pub(crate) fn plan(
                 author_id: Some(new.author_id),
                 sender: None,
                 media: None,
+                wa_time: None,
                 cost,
                 seq: this_seq,
                 created_at: now,

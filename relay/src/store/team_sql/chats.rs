@@ -493,7 +493,9 @@ macro_rules! impl_chat_store {
                 )
                 .await?;
                 let mut query = QueryBuilder::<$db>::new(
-                    "SELECT id, name, mime, kind, size, created_at, deleted_at, seq FROM files",
+                    // Files customers sent are never library changes.
+                    "SELECT id, name, mime, kind, size, created_at, deleted_at, seq \
+                     FROM (SELECT * FROM files WHERE origin = 'library') AS files",
                 );
                 after_clause(&mut query, "files");
                 let files: Vec<FileChangeRow> =

@@ -9,7 +9,7 @@ macro_rules! impl_library_store {
             async fn files(&self, account: AccountRef) -> StoreResult<Vec<FileView>> {
                 let mut query = QueryBuilder::<$db>::new(
                     "SELECT id, name, mime, kind, size, created_at FROM files \
-                 WHERE deleted_at IS NULL AND account_id = ",
+                 WHERE deleted_at IS NULL AND origin = 'library' AND account_id = ",
                 );
                 query
                     .push_bind(account.id())
@@ -32,7 +32,7 @@ macro_rules! impl_library_store {
                     .push_bind(name.to_owned())
                     .push(", seq = ")
                     .push_bind(seq)
-                    .push(" WHERE deleted_at IS NULL AND account_id = ")
+                    .push(" WHERE deleted_at IS NULL AND origin = 'library' AND account_id = ")
                     .push_bind(account.id())
                     .push(" AND id = ")
                     .push_bind(id)
@@ -56,7 +56,7 @@ macro_rules! impl_library_store {
                     .push_bind(millis(now))
                     .push(", seq = ")
                     .push_bind(seq)
-                    .push(" WHERE deleted_at IS NULL AND account_id = ")
+                    .push(" WHERE deleted_at IS NULL AND origin = 'library' AND account_id = ")
                     .push_bind(account.id())
                     .push(" AND id = ")
                     .push_bind(id)
