@@ -7,7 +7,7 @@
   if (globalThis.__chorusBridge) return;
   globalThis.__chorusBridge = true;
   // The protocol version: `BRIDGE_PROTOCOL` in extension/src/driver/bridge.rs.
-  const PROTOCOL = 3;
+  const PROTOCOL = 4;
 
   const nonce = crypto.randomUUID();
   const frame = document.createElement('iframe');
@@ -89,11 +89,13 @@
       const metaElement = row.querySelector('[' + watch.meta_attribute + ']');
       const fileName = within(row, watch.media_name || []);
       const fileSize = within(row, watch.media_size || []);
+      const downloaded = within(row, watch.media_url || []);
       return {
         id: row.getAttribute(watch.id_attribute), text, probes, ...iconsOf(row),
         meta: metaElement ? metaElement.getAttribute(watch.meta_attribute) : null,
         media_name: fileName ? nameOf(fileName) : null,
         media_size: fileSize ? textOf(fileSize) : null,
+        media_url: downloaded ? (downloaded.getAttribute('src') || downloaded.getAttribute('href')) : null,
       };
     });
     const list = watch.list;
@@ -181,6 +183,29 @@
         row.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, view: window }));
       }
       return true;
+    },
+    clear_text: ({ selectors }) => {
+      const [element] = first(selectors);
+      if (!element) return false;
+      element.focus();
+      window.getSelection().selectAllChildren(element);
+      // Editors that keep their own state listen for this; plain ones
+      // follow the selection.
+      const handled = !element.dispatchEvent(new InputEvent('beforeinput',
+        { inputType: 'deleteContentBackward', bubbles: true, cancelable: true }));
+      if (!handled) document.execCommand('delete');
+      return true;
+    },
+    read_blob: async ({ url, max_bytes }) => {
+      if (!url.startsWith('blob:')) throw new Error('not a downloaded file: ' + url);
+      const blob = await (await fetch(url)).blob();
+      if (blob.size > max_bytes) return { mime: blob.type, size: blob.size, base64: null };
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      let binary = '';
+      for (let at = 0; at < bytes.length; at += 0x8000) {
+        binary += String.fromCharCode.apply(null, bytes.subarray(at, at + 0x8000));
+      }
+      return { mime: blob.type, size: blob.size, base64: btoa(binary) };
     },
     idle: () => ({ ms: lastInput ? Date.now() - lastInput : 1e12, hidden: document.hidden }),
     watch: (config) => { watch = config; lastSnapshot = ''; changed(); return snapshot(); },

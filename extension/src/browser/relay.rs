@@ -84,6 +84,25 @@ impl Relay {
         read_answer::<E>(response).await
     }
 
+    /// Uploads bytes held in memory through a declared operation whose body
+    /// is raw bytes.
+    pub async fn upload_bytes<E: Endpoint>(
+        &self,
+        endpoint: &E,
+        bytes: &[u8],
+    ) -> Result<E::Reply, Failure> {
+        let body = js_sys::Uint8Array::from(bytes);
+        let response = self
+            .fetch(
+                E::METHOD,
+                &endpoint.path(),
+                Some(body.into()),
+                Some("application/octet-stream"),
+            )
+            .await?;
+        read_answer::<E>(response).await
+    }
+
     /// Downloads bytes (an attachment for the host to send), from a path the
     /// relay gave.
     pub async fn bytes(&self, path: &str) -> Result<Vec<u8>, Failure> {

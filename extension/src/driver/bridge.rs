@@ -14,7 +14,7 @@ use super::selectors::Element;
 use super::watch::{Snapshot, WatchConfig};
 
 /// The version of this protocol; the bridge refuses requests of another.
-pub const BRIDGE_PROTOCOL: u32 = 3;
+pub const BRIDGE_PROTOCOL: u32 = 4;
 
 /// A file handed to a file input, as choosing it in a dialog would.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -79,6 +79,20 @@ pub enum BridgeOp {
         name_selectors: &'static [&'static str],
         /// The name to find.
         name: String,
+    },
+    /// Empties an editor (the search box), the way selecting all and
+    /// deleting does.
+    ClearText {
+        /// The editor's selectors.
+        selectors: &'static [&'static str],
+    },
+    /// The bytes the page holds at a `blob:` URL (a file it downloaded),
+    /// unless there are more than `max_bytes`.
+    ReadBlob {
+        /// The URL, from a message row.
+        url: String,
+        /// The most to carry back.
+        max_bytes: usize,
     },
     /// How long since the person at this browser typed or clicked, and
     /// whether the tab is hidden.
@@ -178,6 +192,19 @@ impl FromBridge {
 pub struct ReadReply {
     /// The element's text.
     pub text: String,
+}
+
+/// What a `read_blob` answers.
+#[derive(Debug, Deserialize)]
+pub struct BlobReply {
+    /// Its media type, as the page labelled it.
+    #[serde(default)]
+    pub mime: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The bytes, base64-encoded; `None` when over the limit.
+    #[serde(default)]
+    pub base64: Option<String>,
 }
 
 /// What an `idle` answers.
@@ -282,6 +309,11 @@ mod tests {
                 name_selectors: &[],
                 name: String::new(),
             },
+            BridgeOp::ClearText { selectors: &[] },
+            BridgeOp::ReadBlob {
+                url: String::new(),
+                max_bytes: 0,
+            },
             BridgeOp::Idle,
             BridgeOp::Watch(WatchConfig::conversation()),
             BridgeOp::Layout {
@@ -296,7 +328,8 @@ mod tests {
                 .unwrap()
                 .to_owned();
             assert!(
-                BRIDGE_JS.contains(&format!("    {name}: (")),
+                BRIDGE_JS.contains(&format!("    {name}: ("))
+                    || BRIDGE_JS.contains(&format!("    {name}: async (")),
                 "bridge.js has no `{name}` operation"
             );
         }

@@ -116,7 +116,7 @@ async fn open(page: &impl Page, title: &str) -> bool {
     if open_title(page).as_deref() == Some(title.trim()) {
         return true;
     }
-    if !page.open_listed(title).await.unwrap_or(false) {
+    if !page.open_named(title).await.unwrap_or(false) {
         return false;
     }
     let deadline = page.now_ms() + OPEN_TIMEOUT_MS;

@@ -73,6 +73,13 @@ pub struct FakeWhatsApp {
     pub person_typing_from: Option<i64>,
     /// Chats opened by clicking their chat list row, by title, in order.
     pub opened_from_list: Vec<String>,
+    /// Chats the list has not rendered (scrolled far down): only a search
+    /// shows them.
+    pub scrolled_out: HashSet<String>,
+    /// What the search box holds; the list shows only matching chats.
+    pub search: String,
+    /// Every search typed, in order.
+    pub searches: Vec<String>,
     /// Keep each snapshot as the clock moves (what the worker would see).
     pub record_snapshots: bool,
     /// The snapshots kept.
@@ -115,6 +122,9 @@ impl Default for FakeWhatsApp {
             hidden: false,
             person_typing_from: None,
             opened_from_list: Vec::new(),
+            scrolled_out: HashSet::new(),
+            search: String::new(),
+            searches: Vec::new(),
             record_snapshots: false,
             snapshots: Vec::new(),
             attach_menu: false,
@@ -169,7 +179,7 @@ impl FakeWhatsApp {
             | Element::ChatListTitle
             | Element::ChatListPreview
             | Element::UnreadBadge => !self.listed().is_empty(),
-            Element::MediaFileName | Element::MediaFileSize => chat_open,
+            Element::MediaFileName | Element::MediaFileSize | Element::MediaBlob => chat_open,
         }
     }
 
@@ -218,11 +228,19 @@ impl FakeWhatsApp {
             .unwrap_or_else(|| format!("+{}", chat.trim_end_matches("@c.us")))
     }
 
-    /// The chats the list shows.
+    /// The chats the list shows: those rendered, or those a search finds.
     fn listed(&self) -> Vec<String> {
         let mut chats: Vec<String> = self.rows.keys().chain(self.names.keys()).cloned().collect();
         chats.sort();
         chats.dedup();
+        let search = self.search.to_lowercase();
+        chats.retain(|chat| {
+            if search.is_empty() {
+                !self.scrolled_out.contains(chat)
+            } else {
+                self.title(chat).to_lowercase().contains(&search)
+            }
+        });
         chats
     }
 
@@ -322,6 +340,28 @@ impl Page for FakePage {
             Element::CaptionBox => {
                 if let Some(preview) = state.preview.as_mut() {
                     preview.caption.push_str(text);
+                }
+            }
+            Element::SearchBox => {
+                state.search.push_str(text);
+                let search = state.search.clone();
+                state.searches.push(search);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    async fn clear(&self, element: Element) -> Result<bool, String> {
+        let mut state = self.state.borrow_mut();
+        if !state.shows(element) {
+            return Ok(false);
+        }
+        match element {
+            Element::SearchBox => state.search.clear(),
+            Element::ComposeBox => {
+                if let Some(chat) = state.open.clone() {
+                    state.drafts.remove(&chat);
                 }
             }
             _ => return Ok(false),

@@ -10,6 +10,10 @@ use super::layout::PageState;
 use super::selectors::Element;
 use super::watch::Snapshot;
 
+/// How often, and how many times, the chat list is read for search results.
+const SEARCH_POLL_MS: u32 = 250;
+const SEARCH_POLLS: u32 = 12;
+
 /// A WhatsApp Web tab. Errors are in words (the tab closed, stopped
 /// answering, or refused an operation).
 // The driver runs on one thread (WebAssembly): its futures need not be Send.
@@ -25,6 +29,8 @@ pub trait Page {
     async fn paste(&self, element: Element, text: &str) -> Result<bool, String>;
     /// Gives the file input `element` a file; false when it is not there.
     async fn attach(&self, element: Element, file: &FileToAttach) -> Result<bool, String>;
+    /// Empties the editor `element`; false when it is not there.
+    async fn clear(&self, element: Element) -> Result<bool, String>;
     /// Follows a link inside the app (opens a chat without a reload).
     async fn follow_link(&self, href: &str) -> Result<(), String>;
     /// Clicks the chat list's row named `title`; false when none is.
@@ -53,6 +59,29 @@ pub trait Page {
                 .and_then(|i| found.get(i).copied())
                 .unwrap_or(false)
         }))
+    }
+
+    /// Clicks the chat named `title` in the chat list; when the list does
+    /// not show it (scrolled out of its rendered rows, or an old chat),
+    /// searches for it first and empties the search box after. Whether a
+    /// row of that name was clicked.
+    async fn open_named(&self, title: &str) -> Result<bool, String> {
+        if self.open_listed(title).await? {
+            return Ok(true);
+        }
+        if !self.paste(Element::SearchBox, title).await? {
+            return Ok(false);
+        }
+        let mut clicked = false;
+        for _ in 0..SEARCH_POLLS {
+            self.pause(SEARCH_POLL_MS).await;
+            if self.open_listed(title).await? {
+                clicked = true;
+                break;
+            }
+        }
+        self.clear(Element::SearchBox).await?;
+        Ok(clicked)
     }
 
     /// Whether `element` is on the page (a failed probe counts as no).

@@ -53,13 +53,17 @@ pub enum Element {
     UnreadBadge,
     /// A file message's file name, inside its row.
     MediaFileName,
-    /// A file message's size as shown ("12 kB"), inside its row.
+    /// A file message's size as shown ("12 kB"), or a voice note's length,
+    /// inside its row.
     MediaFileSize,
+    /// A file's bytes the page has downloaded, inside its row: an element
+    /// whose `src` or `href` is a `blob:` URL.
+    MediaBlob,
 }
 
 impl Element {
     /// Every element, for the self-check.
-    pub const ALL: [Element; 24] = [
+    pub const ALL: [Element; 25] = [
         Element::LoginQrCode,
         Element::ChatList,
         Element::SearchBox,
@@ -84,6 +88,7 @@ impl Element {
         Element::UnreadBadge,
         Element::MediaFileName,
         Element::MediaFileSize,
+        Element::MediaBlob,
     ];
 
     /// The selectors to try, in order.
@@ -195,6 +200,14 @@ impl Element {
             Element::MediaFileSize => &[
                 "[data-testid=\"document-size\"]",
                 "[data-testid=\"media-file-size\"]",
+                "[data-testid=\"audio-duration\"]",
+                "[aria-label*=\"duration\" i]",
+            ],
+            Element::MediaBlob => &[
+                "img[src^=\"blob:\"]",
+                "video[src^=\"blob:\"]",
+                "audio[src^=\"blob:\"]",
+                "a[href^=\"blob:\"]",
             ],
         }
     }
@@ -237,13 +250,25 @@ impl Element {
             Element::UnreadBadge => "a chat's unread count",
             Element::MediaFileName => "a file's name in its message",
             Element::MediaFileSize => "a file's size in its message",
+            Element::MediaBlob => "a downloaded file in its message",
         }
     }
 }
 
 /// What a message row holds besides text, tried in this order (a video row
-/// also shows a picture, so video comes first).
-pub const MEDIA_PROBES: [(MessageKind, &[&str]); 3] = [
+/// also shows a picture, so video comes before images; a voice note shows a
+/// play icon too, so audio comes first).
+pub const MEDIA_PROBES: [(MessageKind, &[&str]); 4] = [
+    (
+        MessageKind::Audio,
+        &[
+            "audio",
+            "[data-icon=\"audio-play\"]",
+            "[data-icon=\"ptt-status\"]",
+            "[data-icon^=\"ptt\"]",
+            "[aria-label*=\"voice message\" i]",
+        ],
+    ),
     (
         MessageKind::Video,
         &[

@@ -257,9 +257,9 @@ async fn open_chat(page: &impl Page, to: &Recipient, target: &str) -> Result<(),
             .map_err(Outcome::NotNow)?,
         Recipient::Group { name, .. } => {
             let name = name.as_deref().unwrap_or_default();
-            if !page.open_listed(name).await.map_err(Outcome::NotNow)? {
+            if !page.open_named(name).await.map_err(Outcome::NotNow)? {
                 return Err(Outcome::Failed(format!(
-                    "WhatsApp Web's chat list shows no group named {name}; open the group once in WhatsApp Web (or check its name in Chorus) and send again."
+                    "WhatsApp Web finds no group named {name}, in its chat list or by searching; check the group's name in Chorus (the host must still be in the group) and send again."
                 )));
             }
         }
@@ -377,7 +377,7 @@ async fn restore_view(page: &impl Page, before: Option<&OpenChat>) {
             let _ = page.follow_link(&open_chat_link(digits)).await;
         }
         None if !before.title.is_empty() => {
-            let _ = page.open_listed(&before.title).await;
+            let _ = page.open_named(&before.title).await;
         }
         None => {}
     }

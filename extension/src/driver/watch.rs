@@ -35,6 +35,8 @@ pub struct WatchConfig {
     pub media_name: &'static [&'static str],
     /// See `media_name`.
     pub media_size: &'static [&'static str],
+    /// A file's downloaded bytes (its `src` or `href` is the URL).
+    pub media_url: &'static [&'static str],
     /// A row's text.
     pub text: &'static [&'static str],
     /// Named probes the bridge runs inside each row (the media kinds).
@@ -71,6 +73,7 @@ impl WatchConfig {
             meta_attribute: META_ATTRIBUTE,
             media_name: Element::MediaFileName.selectors(),
             media_size: Element::MediaFileSize.selectors(),
+            media_url: Element::MediaBlob.selectors(),
             text: Element::MessageText.selectors(),
             probes: MEDIA_PROBES
                 .iter()
@@ -515,6 +518,55 @@ mod tests {
         assert_eq!(
             message.wa_time.map(|at| at.to_rfc3339()).as_deref(),
             Some("2026-11-22T18:05:00+00:00")
+        );
+    }
+
+    #[test]
+    fn voice_notes_and_downloaded_files_are_told_to_the_host() {
+        let mut tracker = RowTracker::default();
+        see(&mut tracker, snapshot("Ana", vec![]));
+        let mut voice = row("false_1111111@c.us_V", "", &[]);
+        voice.probes = vec!["audio".into(), "image".into()];
+        voice.media_size = Some("0:07".into());
+        let mut photo = row("false_1111111@c.us_P", "the damage", &[]);
+        photo.probes = vec!["image".into()];
+        photo.media_url = Some("blob:https://web.whatsapp.com/5f0c".into());
+        let mut linked = row("false_1111111@c.us_L", "see", &[]);
+        linked.media_url = Some("https://example.org/x.png".into());
+        see(
+            &mut tracker,
+            snapshot("Ana", vec![row("false_1111111@c.us_0", "hi", &[])]),
+        );
+        let events = see(
+            &mut tracker,
+            snapshot(
+                "Ana",
+                vec![row("false_1111111@c.us_0", "hi", &[]), voice, photo, linked],
+            ),
+        );
+        let seen: Vec<(MessageKind, Option<String>, Option<String>)> = events
+            .iter()
+            .filter_map(|event| match event {
+                RowEvent::Incoming { message, media_url } => Some((
+                    message.kind,
+                    message.media.as_ref().and_then(|m| m.size.clone()),
+                    media_url.clone(),
+                )),
+                RowEvent::Tick { .. } => None,
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (MessageKind::Audio, Some("0:07".into()), None),
+                (
+                    MessageKind::Image,
+                    None,
+                    Some("blob:https://web.whatsapp.com/5f0c".into())
+                ),
+                (MessageKind::Text, None, None),
+            ],
+            "only the page's own downloads are fetched"
         );
     }
 

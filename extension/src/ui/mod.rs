@@ -137,6 +137,9 @@ pub struct Model {
     pub organizations: MyOrganizations,
     /// Per organization the user administers.
     pub teams: HashMap<Uuid, Team>,
+    /// Files customers sent that this sidebar has fetched: file id → a
+    /// `blob:` URL of this page to show or save them.
+    pub received_files: HashMap<Uuid, String>,
     /// The last error, in words.
     pub error: Option<String>,
     /// Why this tab's page cannot be driven, if it cannot.

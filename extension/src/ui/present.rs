@@ -4,13 +4,14 @@
 
 use chorus_shared::account::{InviteState, Role};
 use chorus_shared::api::{Member, Profile};
-use chorus_shared::message::{Direction, MessageStatus};
-use chorus_shared::queue::{MessageView, QueueSummary};
+use chorus_shared::message::{Direction, MessageKind, MessageStatus};
+use chorus_shared::queue::{FileView, MessageView, QueueSummary};
 use chorus_shared::team::{ChatView, CommentKind, CommentView, TimelineItem};
 use uuid::Uuid;
 
 use super::Model;
 use crate::channel::{HostStatus, Hosting};
+use crate::driver::meta::LocalClock;
 
 /// The screen the sidebar is on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,16 +88,20 @@ pub fn arrow(direction: Direction) -> &'static str {
     }
 }
 
-/// A message's words: its text, or what it carries. An incoming file is
-/// named as the host saw it, and said to be on the host's phone (Chorus
-/// has its description, not its bytes).
+/// A message's words: its text, or what it carries. An incoming file whose
+/// bytes the relay has is shown apart ([`received_file`]); one it only has
+/// a description of is named as the host saw it, and said to be on the
+/// host's phone.
 pub fn message_text(message: &MessageView) -> String {
     let text = message.text.clone().filter(|text| !text.is_empty());
+    if received_file(message).is_some() {
+        return text.unwrap_or_default();
+    }
     if let Some(media) = &message.media {
         let what = media
             .name
             .clone()
-            .unwrap_or_else(|| message.kind.as_str().into());
+            .unwrap_or_else(|| kind_name(message.kind).into());
         let size = media
             .size
             .as_deref()
@@ -109,7 +114,54 @@ pub fn message_text(message: &MessageView) -> String {
         };
     }
     text.or_else(|| message.attachment.as_ref().map(|file| file.name.clone()))
-        .unwrap_or_else(|| message.kind.as_str().into())
+        .unwrap_or_else(|| kind_name(message.kind).into())
+}
+
+/// What a message kind is called in a sentence.
+pub fn kind_name(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::Text => "text",
+        MessageKind::Image => "photo",
+        MessageKind::Document => "document",
+        MessageKind::Video => "video",
+        MessageKind::Audio => "voice message",
+    }
+}
+
+/// The file a customer sent, when the relay holds its bytes.
+pub fn received_file(message: &MessageView) -> Option<&FileView> {
+    (message.direction == Direction::Incoming)
+        .then_some(message.attachment.as_ref())
+        .flatten()
+}
+
+/// A file's name and size, for a button or link.
+pub fn file_label(file: &FileView) -> String {
+    format!("{} ({})", file.name, byte_size(file.size))
+}
+
+/// A byte count as people read it.
+pub fn byte_size(bytes: i64) -> String {
+    const KB: i64 = 1024;
+    if bytes >= KB * KB {
+        format!("{:.1} MB", bytes as f64 / (KB * KB) as f64)
+    } else {
+        format!("{} KB", (bytes + KB - 1) / KB)
+    }
+}
+
+/// When a message was written, in the reader's time: WhatsApp's own time
+/// of a received message, else when Chorus took it. The day is named when
+/// it is not today.
+pub fn clock_label(message: &MessageView, clock: LocalClock) -> String {
+    let at = message.wa_time.unwrap_or(message.created_at);
+    let local =
+        at.naive_utc() - chrono::Duration::minutes(i64::from(clock.utc_minus_local_minutes));
+    if local.date() == clock.local_now().date() {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%-d %b %H:%M").to_string()
+    }
 }
 
 /// The group members who wrote in a timeline, in the order they first did.
@@ -559,5 +611,79 @@ mod tests {
         message.sender = None;
         assert_eq!(sender_label(&message), None);
         assert!(participants(&[item(&message)]).is_empty());
+
+        // Once the host uploaded its bytes, the file is shown apart.
+        message.text = Some("the list".into());
+        message.attachment = Some(FileView {
+            id: Uuid::nil(),
+            name: "list.pdf".into(),
+            mime: "application/pdf".into(),
+            kind: MessageKind::Document,
+            size: 12 * 1024 + 1,
+            created_at: message.created_at,
+        });
+        assert_eq!(message_text(&message), "the list");
+        let file = received_file(&message).expect("a received file");
+        assert_eq!(file_label(file), "list.pdf (13 KB)");
+        message.direction = Direction::Outgoing;
+        assert!(received_file(&message).is_none(), "ours is not received");
+        assert_eq!(byte_size(3 * 1024 * 1024 / 2), "1.5 MB");
+        // A voice note the relay has no bytes of.
+        message.direction = Direction::Incoming;
+        message.attachment = None;
+        message.kind = MessageKind::Audio;
+        message.text = None;
+        message.media = Some(Box::new(MediaSeen {
+            name: None,
+            size: Some("0:07".into()),
+        }));
+        assert_eq!(
+            message_text(&message),
+            "[voice message (0:07), media on the host's phone]"
+        );
+    }
+
+    #[test]
+    fn times_are_whatsapps_own_in_the_readers_zone() {
+        use chorus_shared::message::{Direction, MessageKind, MessageStatus};
+        let at = |text: &str| {
+            chrono::DateTime::parse_from_rfc3339(text)
+                .expect("time")
+                .to_utc()
+        };
+        let mut message = MessageView {
+            id: Uuid::nil(),
+            organization_id: None,
+            chat_id: Uuid::nil(),
+            chat_wa_id: "447400000001@c.us".into(),
+            direction: Direction::Incoming,
+            kind: MessageKind::Text,
+            text: Some("hi".into()),
+            attachment: None,
+            status: MessageStatus::Received,
+            failure_reason: None,
+            wa_id: None,
+            author_id: None,
+            sender: None,
+            media: None,
+            wa_time: Some(at("2026-11-22T08:05:00Z")),
+            cost: 1,
+            seq: 1,
+            created_at: at("2026-11-22T17:00:00Z"),
+            updated_at: at("2026-11-22T17:00:00Z"),
+        };
+        // A reader in Paris (UTC+1) on the same day.
+        let paris = LocalClock {
+            now_ms: at("2026-11-22T18:00:00Z").timestamp_millis(),
+            utc_minus_local_minutes: -60,
+        };
+        assert_eq!(clock_label(&message, paris), "09:05");
+        let next_day = LocalClock {
+            now_ms: at("2026-11-23T12:00:00Z").timestamp_millis(),
+            ..paris
+        };
+        assert_eq!(clock_label(&message, next_day), "22 Nov 09:05");
+        message.wa_time = None;
+        assert_eq!(clock_label(&message, paris), "18:00", "when Chorus took it");
     }
 }

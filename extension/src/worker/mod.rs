@@ -21,8 +21,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use chorus_shared::endpoints;
-use chorus_shared::protocol::{ClientRole, Request, ServerFrame};
+use chorus_shared::endpoints::{self, AttachReceivedMedia};
+use chorus_shared::message::MessageKind;
+use chorus_shared::protocol::{Ack, ClientRole, Request, ServerFrame};
+use chorus_shared::queue::MessageView;
 use chorus_shared::team::SeenGroup;
 use wasm_bindgen::prelude::*;
 
@@ -254,19 +256,32 @@ fn page_changed(
     }
     for event in events {
         match event {
-            RowEvent::Incoming { message, .. } => {
+            RowEvent::Incoming { message, media_url } => {
                 host.borrow_mut().heard_from(&message);
                 if !capture {
                     continue;
                 }
                 let link = link.clone();
+                let relay = host.borrow().relay.clone();
                 let tab = tab.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     let (chat, wa_id) = (message.chat_wa_id.clone(), message.wa_id.clone());
-                    match link.request(Request::Incoming { message }).await {
+                    let name = message.media.as_ref().and_then(|media| media.name.clone());
+                    match link.request(Request::Incoming { message: *message }).await {
                         // Noted only once the relay has it: a row it never
                         // got is taken again when its chat next opens.
-                        Ok(_) => store(CAPTURE_KEY, &tab.captured(&chat, &wa_id)).await,
+                        Ok(ack) => {
+                            store(CAPTURE_KEY, &tab.captured(&chat, &wa_id)).await;
+                            if let (
+                                Ack::Incoming {
+                                    message: stored, ..
+                                },
+                                Some(url),
+                            ) = (ack, media_url)
+                            {
+                                upload_received(&tab, &relay, &stored, &url, name).await;
+                            }
+                        }
                         Err(error) => log(&format!(
                             "Chorus: the relay did not take an incoming message: {}",
                             error.message
@@ -281,6 +296,43 @@ fn page_changed(
                 tell_relay(&link, Request::Report { message_id, report });
             }
         }
+    }
+}
+
+/// Gives the relay the bytes of a file a customer sent, when the page has
+/// downloaded them and the relay has none yet, so agents can open it. A
+/// file over the limit, or one the relay refuses, stays described only
+/// ("on the host's phone").
+async fn upload_received(
+    tab: &Tab,
+    relay: &Relay,
+    stored: &MessageView,
+    url: &str,
+    name: Option<String>,
+) {
+    if stored.kind == MessageKind::Text || stored.attachment.is_some() {
+        return;
+    }
+    let bytes = match tab.read_blob(url).await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return,
+        Err(problem) => {
+            log(&format!(
+                "Chorus: could not read a received file: {problem}"
+            ));
+            return;
+        }
+    };
+    let endpoint = AttachReceivedMedia {
+        organization_id: stored.organization_id,
+        message_id: stored.id,
+        name,
+    };
+    if let Err(failure) = relay.upload_bytes(&endpoint, &bytes).await {
+        log(&format!(
+            "Chorus: the relay did not take a received file: {}",
+            failure.message
+        ));
     }
 }
 

@@ -5,13 +5,15 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
+use base64::Engine as _;
 use futures_channel::oneshot;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::browser::{now_ms, sleep, Port};
 use crate::driver::bridge::{
-    BridgeOp, BridgeRequest, FileToAttach, FromBridge, IdleReply, ReadReply, BRIDGE_PROTOCOL,
+    BlobReply, BridgeOp, BridgeRequest, FileToAttach, FromBridge, IdleReply, ReadReply,
+    BRIDGE_PROTOCOL,
 };
 use crate::driver::inbox::{CaptureMemory, Inbox, ListEvent};
 use crate::driver::page::Page;
@@ -170,6 +172,26 @@ impl Tab {
             .map_err(|error| format!("The WhatsApp Web tab answered in an unknown shape: {error}"))
     }
 
+    /// The bytes of a file the page downloaded (a `blob:` URL of a message
+    /// row); `Ok(None)` when it is over the attachment limit.
+    pub async fn read_blob(&self, url: &str) -> Result<Option<Vec<u8>>, String> {
+        let blob: BlobReply = self
+            .ask(BridgeOp::ReadBlob {
+                url: url.to_owned(),
+                max_bytes: chorus_shared::limits::ATTACHMENT_MAX_BYTES,
+            })
+            .await?;
+        let Some(base64) = blob.base64 else {
+            return Ok(None);
+        };
+        base64::engine::general_purpose::STANDARD
+            .decode(base64)
+            .map(Some)
+            .map_err(|error| {
+                format!("The WhatsApp Web tab sent a file in an unknown shape: {error}")
+            })
+    }
+
     /// Starts the conversation watch and places the sidebar; what the page
     /// showed when the watch began (messages that came while no host
     /// watched are in it).
@@ -217,6 +239,13 @@ impl Page for Tab {
         self.ask(BridgeOp::Attach {
             selectors: element.selectors(),
             file: file.clone(),
+        })
+        .await
+    }
+
+    async fn clear(&self, element: Element) -> Result<bool, String> {
+        self.ask(BridgeOp::ClearText {
+            selectors: element.selectors(),
         })
         .await
     }

@@ -439,6 +439,38 @@ fn a_group_is_opened_from_the_chat_list_and_the_view_put_back() {
 }
 
 #[test]
+fn a_group_the_list_has_not_rendered_is_found_by_searching() {
+    let page = FakePage::default();
+    let group = "120363000000000003@g.us";
+    {
+        let mut state = page.state.borrow_mut();
+        state.names.insert(group.into(), "Night shift".into());
+        state.scrolled_out.insert(group.into());
+        state.rows.insert(
+            group.into(),
+            vec![crate::driver::watch::SeenRow {
+                id: Some(format!("false_{group}_A1_447400000009@c.us")),
+                ..Default::default()
+            }],
+        );
+    }
+    let job = SendJob {
+        to: Recipient::Group {
+            wa_id: group.into(),
+            name: Some("Night shift".into()),
+        },
+        text: Some("Keys are at the desk".into()),
+        attachment: None,
+    };
+    let (outcome, _) = run(&page, &job);
+    assert!(matches!(outcome, Outcome::Sent { .. }), "{outcome:?}");
+    let state = page.state.borrow();
+    assert_eq!(state.searches, ["Night shift"]);
+    assert_eq!(state.search, "", "the search box is emptied after");
+    assert_eq!(state.delivered[0].chat, group);
+}
+
+#[test]
 fn a_group_the_list_does_not_show_fails_with_words() {
     let page = FakePage::default();
     let job = SendJob {
@@ -453,6 +485,11 @@ fn a_group_the_list_does_not_show_fails_with_words() {
     assert!(
         matches!(&outcome, Outcome::Failed(p) if p.contains("no group named Family")),
         "{outcome:?}"
+    );
+    assert_eq!(
+        page.state.borrow().search,
+        "",
+        "a search that found nothing is emptied too"
     );
     let unnamed = SendJob {
         to: Recipient::Group {

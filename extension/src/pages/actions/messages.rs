@@ -3,9 +3,9 @@
 
 use std::rc::Rc;
 
-use chorus_shared::endpoints;
+use chorus_shared::endpoints::{self, Endpoint as _};
 use chorus_shared::limits::ATTACHMENT_MAX_BYTES;
-use chorus_shared::queue::{SendAnswer, SendMessage};
+use chorus_shared::queue::{FileView, SendAnswer, SendMessage};
 use chorus_shared::team::{CommentView, UpdateChat};
 use uuid::Uuid;
 
@@ -38,6 +38,26 @@ pub(super) async fn send_to_selected(app: &Rc<App>, text: &str, file: Option<Uui
         "Queued {queued} messages: follow them in the Send tab."
     ));
     app.set_value("bulk-text", "");
+    Ok(())
+}
+
+/// Fetches a file a customer sent and keeps it as a `blob:` URL of this
+/// page, which the timeline shows (pictures, voice notes, videos) or offers
+/// to save.
+pub(super) async fn show_received(app: &Rc<App>, file: FileView) -> Outcome {
+    let endpoint = endpoints::FileContent {
+        organization_id: app.profile(),
+        file_id: file.id,
+    };
+    let bytes = app.relay().bytes(&endpoint.path()).await?;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(&file.mime);
+    let url = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .and_then(|blob| web_sys::Url::create_object_url_with_blob(&blob))
+        .map_err(|_| problem("This browser could not hold the file; try again."))?;
+    app.model.borrow_mut().received_files.insert(file.id, url);
+    app.render();
     Ok(())
 }
 

@@ -12,13 +12,16 @@ mod messages;
 
 pub use account::forget_session;
 use account::{remember_session, set_up};
-use messages::{add_to_timeline, known_chat, queue, send_to_selected, update_chat, upload};
+use messages::{
+    add_to_timeline, known_chat, queue, send_to_selected, show_received, update_chat, upload,
+};
 
 use std::rc::Rc;
 
 use chorus_shared::account::AccountType;
 use chorus_shared::api::{AcceptInvite, CreateInvite, Credentials};
 use chorus_shared::endpoints;
+use chorus_shared::queue::FileView;
 use chorus_shared::team::{
     AddGroup, AssignChat, BulkContacts, ChatStatus, NewContact, UpdateChat, WriteComment,
 };
@@ -117,6 +120,8 @@ pub enum Action {
         /// Comma-separated tags.
         tags: String,
     },
+    /// Fetch a file a customer sent, to show or save it here.
+    ShowReceived(FileView),
     /// Upload a file to the library.
     Upload(web_sys::File),
     /// Use a library file in the Send tab.
@@ -386,6 +391,7 @@ pub async fn perform(app: &Rc<App>, action: Action) -> Outcome {
             app.set_value("contacts-tag", "");
             app.load_contacts().await?;
         }
+        Action::ShowReceived(file) => show_received(app, file).await?,
         Action::Upload(file) => upload(app, file).await?,
         Action::UseFile(file_id) => {
             app.model.borrow_mut().tab = Tab::Send;

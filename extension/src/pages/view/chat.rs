@@ -7,16 +7,18 @@
 use leptos::html;
 use leptos::prelude::*;
 
-use chorus_shared::message::Direction;
+use chorus_shared::message::{Direction, MessageKind};
+use chorus_shared::queue::FileView;
 use chorus_shared::team::{ChatStatus, TimelineItem};
 
 use super::{dispatch, message_form, status, value, Action};
+use crate::browser::local_clock;
 use crate::ui::inbox::{
     menu_values, parse_state, parse_whose, ChatFilter, STATE_CHOICES, WHOSE_CHOICES,
 };
 use crate::ui::present::{
-    arrow, chat_title, comment_line, initials, last_line, member_name, message_text, participants,
-    sender_label, status_label,
+    arrow, chat_title, clock_label, comment_line, file_label, initials, last_line, member_name,
+    message_text, participants, received_file, sender_label, status_label,
 };
 use crate::ui::Model;
 
@@ -273,6 +275,9 @@ fn timeline_item(shown: RwSignal<Model>, item: TimelineItem) -> impl IntoView {
                 <span aria-hidden="true">{arrow(message.direction)} " "</span>
                 {sender_label(&message).map(|name| view! { <b class="sender">{name} ": "</b> })}
                 <span class="text">{message_text(&message)}</span>
+                {received_file(&message).cloned().map(|file| received(shown, message.kind, file))}
+                " "
+                <time class="at">{clock_label(&message, local_clock())}</time>
                 " "
                 {status(message.status, status_label(&message))}
             </li>
@@ -285,6 +290,48 @@ fn timeline_item(shown: RwSignal<Model>, item: TimelineItem) -> impl IntoView {
             let line = move || shown.with(|m| comment_line(&m.members, &comment).1);
             view! { <li class=class data-comment-id=id>{line}</li> }.into_any()
         }
+    }
+}
+
+/// A file a customer sent, whose bytes the relay holds: a button fetches
+/// it, then pictures, voice notes and videos play here and anything can be
+/// saved.
+fn received(shown: RwSignal<Model>, kind: MessageKind, file: FileView) -> impl IntoView {
+    let id = file.id;
+    let url = Memo::new(move |_| shown.with(|m| m.received_files.get(&id).cloned()));
+    let label = file_label(&file);
+    let name = file.name.clone();
+    move || {
+        match url.get() {
+        None => {
+            let file = file.clone();
+            let verb = match kind {
+                MessageKind::Image => "Show ",
+                MessageKind::Audio => "Play ",
+                MessageKind::Video => "Play ",
+                _ => "Open ",
+            };
+            view! {
+                <button type="button" class="link received-file"
+                    on:click=move |_| dispatch(Action::ShowReceived(file.clone()))>
+                    {verb}{label.clone()}
+                </button>
+            }
+            .into_any()
+        }
+        Some(url) => view! {
+            <div class="received">
+                {match kind {
+                    MessageKind::Image => view! { <img class="thumb" src=url.clone() alt=name.clone()/> }.into_any(),
+                    MessageKind::Audio => view! { <audio controls src=url.clone()></audio> }.into_any(),
+                    MessageKind::Video => view! { <video class="thumb" controls src=url.clone()></video> }.into_any(),
+                    _ => ().into_any(),
+                }}
+                <a class="received-save" href=url download=name.clone()>"Save " {label.clone()}</a>
+            </div>
+        }
+        .into_any(),
+    }
     }
 }
 
