@@ -104,6 +104,7 @@ mod tests {
             status: ChatStatus::Open,
             assignee_id: assignee.map(Uuid::from_u128),
             unread,
+            participants: vec![],
             last_message: None,
             waiting: None,
             last_activity_at: chrono::DateTime::from_timestamp(0, 0).expect("time"),

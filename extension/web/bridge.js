@@ -71,8 +71,10 @@
   // The last time the person at this browser typed or clicked, so sends
   // never interrupt them.
   let lastInput = 0;
+  // True while an operation runs: the focus it moves is not the person's.
+  let driving = false;
   for (const type of ['keydown', 'beforeinput', 'paste', 'mousedown', 'wheel', 'focusin']) {
-    window.addEventListener(type, (event) => { if (event.isTrusted) lastInput = Date.now(); }, true);
+    window.addEventListener(type, (event) => { if (event.isTrusted && !driving) lastInput = Date.now(); }, true);
   }
 
   let watch = null; // { rows, id_attribute, text, probes, header }
@@ -231,7 +233,10 @@
             request.version + '; reload the WhatsApp Web tab');
         }
         if (!Object.hasOwn(ops, request.op)) throw new Error('unknown operation: ' + request.op);
-        const ok = await ops[request.op](request.args || {});
+        let running;
+        driving = true;
+        try { running = ops[request.op](request.args || {}); } finally { driving = false; }
+        const ok = await running;
         post({ reply: request.id, ok: ok ?? null });
       } catch (error) {
         post({ reply: request.id, error: String(error && error.message || error) });

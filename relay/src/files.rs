@@ -96,34 +96,47 @@ async fn upload(
             ),
         )
     })?;
-    let id = Uuid::now_v7();
-    let name = filetype::clean_name(
+    let new = keep_bytes(
+        &state,
+        account,
+        &bytes,
         query.name.as_deref(),
-        &format!("file.{}", detected.extension),
-    );
-    state
-        .blobs
-        .put(id, &bytes)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
-    let file = state
-        .store
-        .create_file(
-            NewFile {
-                id,
-                account,
-                name,
-                mime: detected.mime,
-                kind: detected.kind,
-                size: bytes.len() as i64,
-                sha256: Sha256::digest(&bytes).to_vec(),
-                uploaded_by: current.user.id,
-            },
-            Utc::now(),
-        )
-        .await?;
+        detected,
+        current.user.id,
+    )
+    .await?;
+    let file = state.store.create_file(new, Utc::now()).await?;
     publish_file(&state, account, &file, false);
     Ok((StatusCode::CREATED, Json(file)))
+}
+
+/// Writes an upload's bytes to the blob store under a fresh id and
+/// describes them for the store (named `name`, or after their type).
+pub(crate) async fn keep_bytes(
+    state: &AppState,
+    account: AccountRef,
+    bytes: &[u8],
+    name: Option<&str>,
+    detected: filetype::Detected,
+    uploaded_by: Uuid,
+) -> Result<NewFile, ApiError> {
+    let id = Uuid::now_v7();
+    let name = filetype::clean_name(name, &format!("file.{}", detected.extension));
+    state
+        .blobs
+        .put(id, bytes)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(NewFile {
+        id,
+        account,
+        name,
+        mime: detected.mime,
+        kind: detected.kind,
+        size: bytes.len() as i64,
+        sha256: Sha256::digest(bytes).to_vec(),
+        uploaded_by,
+    })
 }
 
 /// An upload's body within the attachment limit, or the error to answer.

@@ -21,6 +21,8 @@ use crate::{orgs, AppState};
 
 /// Most groups one report may carry.
 const GROUPS_PER_REPORT_MAX: usize = 1000;
+/// Most members kept per group (WhatsApp allows 1,024).
+const PARTICIPANTS_MAX: usize = 1024;
 
 /// Routes under `/api/v1` for groups.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -55,17 +57,36 @@ pub async fn seen(
         let name = limits::normalise_name(&group.name)
             .map_err(|problem| ApiError::invalid_field("name", problem))?
             .unwrap_or_default();
+        if group.participants.len() > PARTICIPANTS_MAX {
+            return Err(ApiError::invalid_field(
+                "participants",
+                format!("A group has at most {PARTICIPANTS_MAX} members."),
+            ));
+        }
+        // Names the page shows are kept clean, never refused one by one.
+        let mut participants: Vec<String> = group
+            .participants
+            .iter()
+            .filter_map(|name| limits::normalise_name(name).ok().flatten())
+            .collect();
+        participants.dedup();
         checked.push(SeenGroup {
             wa_id: check_wa_id(&group.wa_id)?,
             name,
+            participants,
         });
     }
     checked.sort_by(|a, b| a.wa_id.cmp(&b.wa_id));
     checked.dedup_by(|a, b| a.wa_id == b.wa_id);
-    state
+    let changed = state
         .store
         .see_groups(account, &checked, Utc::now())
         .await?;
+    for chat_id in changed {
+        if let Some(chat) = state.store.chat(account, chat_id).await? {
+            publish_chat(state, account, chat);
+        }
+    }
     Ok(())
 }
 
@@ -82,7 +103,8 @@ async fn list(
     Ok(Json(state.store.groups(account).await?))
 }
 
-/// Add a group to the organization's chats (admins only).
+/// Add a group to the chats: an organization's (admins only), or the
+/// user's own "You" chats.
 #[utoipa::path(post, path = "/groups", tag = "groups", security(("bearer" = [])),
     request_body = AddGroup,
     responses((status = 200, body = ChatView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -91,14 +113,19 @@ async fn add(
     current: CurrentUser,
     ApiJson(body): ApiJson<AddGroup>,
 ) -> Result<Json<ChatView>, ApiError> {
-    orgs::require_admin(&state, body.organization_id, current.user.id, "add a group").await?;
+    let account = match body.organization_id {
+        Some(organization_id) => {
+            orgs::require_admin(&state, organization_id, current.user.id, "add a group").await?;
+            AccountRef::Organization(organization_id)
+        }
+        None => account_for(&state, &current.user, None).await?.0,
+    };
     let wa_id = check_wa_id(&body.wa_id)?;
     let name = match &body.name {
         Some(name) => limits::normalise_name(name)
             .map_err(|problem| ApiError::invalid_field("name", problem))?,
         None => None,
     };
-    let account = AccountRef::Organization(body.organization_id);
     let chat = state
         .store
         .add_group(account, &wa_id, name, Utc::now())

@@ -18,17 +18,16 @@ use chorus_shared::limits::ATTACHMENT_MAX_BYTES;
 use chorus_shared::queue::MessageView;
 use chrono::Utc;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
-use crate::files::attachment_bytes;
+use crate::files::{attachment_bytes, keep_bytes};
 use crate::messaging::{account_for, present, publish_message};
 use crate::session::CurrentUser;
-use crate::store::{MediaAttached, NewFile};
+use crate::store::MediaAttached;
 use crate::{filetype, storage, AppState};
 
 /// Routes under `/api/v1` for received files' bytes.
@@ -81,26 +80,16 @@ async fn attach(
     }
     storage::admit_bytes(&state, account, bytes.len()).await?;
     let detected = filetype::detect_received(&bytes);
-    let id = Uuid::now_v7();
-    let name = filetype::clean_name(
-        query.name.as_deref(),
-        &format!("file.{}", detected.extension),
-    );
-    state
-        .blobs
-        .put(id, &bytes)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
-    let file = NewFile {
-        id,
+    let file = keep_bytes(
+        &state,
         account,
-        name,
-        mime: detected.mime,
-        kind: detected.kind,
-        size: bytes.len() as i64,
-        sha256: Sha256::digest(&bytes).to_vec(),
-        uploaded_by: current.user.id,
-    };
+        &bytes,
+        query.name.as_deref(),
+        detected,
+        current.user.id,
+    )
+    .await?;
+    let id = file.id;
     let attached = state
         .store
         .attach_incoming_media(file, message_id, Utc::now())

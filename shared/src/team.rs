@@ -108,6 +108,9 @@ pub struct ChatView {
     pub unread: i64,
     /// The newest message.
     pub last_message: Option<MessagePreview>,
+    /// A group's members, as the host last saw them listed.
+    #[serde(default)]
+    pub participants: Vec<String>,
     /// Messages the host's chat list shows but the host has not captured
     /// yet (it opens the chat when nobody is using its WhatsApp Web).
     #[serde(default)]
@@ -432,8 +435,9 @@ pub struct BulkResult {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddGroup {
-    /// The organization.
-    pub organization_id: Uuid,
+    /// The organization; `None` adds it to the user's own "You" chats.
+    #[serde(default)]
+    pub organization_id: Option<Uuid>,
     /// The group's WhatsApp id (`<id>@g.us`).
     pub wa_id: String,
     /// Its name, if the admin wants another than WhatsApp's.
@@ -450,6 +454,10 @@ pub struct SeenGroup {
     pub wa_id: String,
     /// Its name in WhatsApp Web.
     pub name: String,
+    /// Its members' names as the group's header lists them (the host's
+    /// own "You" left out); empty when the header does not show them.
+    #[serde(default)]
+    pub participants: Vec<String>,
 }
 
 /// `GET /groups`: groups the host has seen, and whether each is added.

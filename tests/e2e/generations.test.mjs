@@ -4,8 +4,9 @@
 // known by its title) and a newer one (read told from delivered only by the
 // tick's label, a caption box known by its test id, a fixed-position app
 // wrapper). Each: room for the sidebar, a text past a draft left in the open
-// chat, ticks followed to "read", a photo with its caption, and a send that
-// waits while the person types in the sidebar.
+// chat, ticks followed to "read", a photo with its caption, a voice note and
+// a photo captured with their bytes and WhatsApp's time (the newer build in
+// a US locale), and a send that waits while the person types in the sidebar.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
@@ -27,10 +28,11 @@ for (const [generation, digits] of [['older', '447400000610'], ['newer', '447400
       fixture = await startFixture();
       browser = await openBrowser(fixture, `generation-${generation}`);
       await setRelay(browser, relay);
-      ({ page, sidebar } = await openWhatsApp(browser, 'strict', generation));
+      // The newer build is read in a US locale (12-hour times, month first).
+      ({ page, sidebar } = await openWhatsApp(browser, 'strict', generation, generation === 'newer' ? 'us' : 'gb'));
       const email = `generation-${generation}@example.com`;
       await signUp(sidebar, { email, phone: `+${digits}`, type: 'agent' });
-      await grant(relay, { user_email: email }, 10);
+      await grant(relay, { user_email: email }, 30);
       token = await signIn(relay, email);
       await hostOwnNumber(sidebar);
     });
@@ -102,6 +104,24 @@ for (const [generation, digits] of [['older', '447400000610'], ['newer', '447400
       }, 'the capture', 3 * WAIT);
       assert.deepEqual(captured.map((m) => m.text), ['Written elsewhere']);
       await page.waitForFunction((jid) => window.fixture.openJid() === jid, before, { timeout: WAIT });
+    });
+
+    step('a voice note and a downloaded photo are captured with their bytes and WhatsApp\'s time', async () => {
+      const other = '447400000698';
+      const started = Date.now();
+      await page.evaluate((d) => window.fixture.receiveFile(d, 'audio', null, 9000, '', true), other);
+      await page.evaluate((d) => window.fixture.receiveFile(d, 'image', 'x.png', 68, 'A photo', true), other);
+      const captured = await waitFor(async () => {
+        const feed = await api(relay, 'GET', '/messages?after=0&limit=500', { token });
+        const mine = feed.messages.filter((m) => m.direction === 'incoming' && m.chat_wa_id === `${other}@c.us`);
+        return mine.filter((m) => m.attachment).length === 2 ? mine : null;
+      }, 'the files with their bytes', 3 * WAIT);
+      assert.deepEqual(captured.map((m) => m.kind).sort(), ['audio', 'image']);
+      assert.equal(captured.find((m) => m.kind === 'audio').media.size, '0:07');
+      // The captioned photo's row carries the meta with its time (a voice
+      // note has no text, and no meta).
+      const photo = captured.find((m) => m.kind === 'image');
+      assert.ok(Math.abs(Date.parse(photo.wa_time) - started) < 2 * 60_000, `${photo.wa_time} is about now`);
     });
 
     step('a hosted send waits while the person types in the sidebar', async () => {

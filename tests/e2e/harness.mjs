@@ -172,12 +172,13 @@ export async function setRelay(browser, relay) {
   await page.close();
 }
 
-/** Opens WhatsApp Web (the fixture, imitating a DOM `generation`) and returns the page and its sidebar. */
-export async function openWhatsApp(browser, csp, generation = 'current') {
+/** Opens WhatsApp Web (the fixture, imitating a DOM `generation`, in the
+ * user's `locale`: `gb` or `us`) and returns the page and its sidebar. */
+export async function openWhatsApp(browser, csp, generation = 'current', locale = 'gb') {
   const page = browser.context.pages().find((p) => p.url().startsWith('https://web.whatsapp.com'))
     || await browser.context.newPage();
   page.on('console', (message) => browser.console.push(`[whatsapp] ${message.type()}: ${message.text()}`));
-  await page.goto(`https://web.whatsapp.com/?csp=${csp}&gen=${generation}`);
+  await page.goto(`https://web.whatsapp.com/?csp=${csp}&gen=${generation}&locale=${locale}`);
   const sidebar = page.frameLocator('iframe[data-chorus="sidebar"]');
   await sidebar.locator('h1').waitFor({ timeout: WAIT });
   return { page, sidebar };
@@ -212,6 +213,33 @@ export async function hostOwnNumber(sidebar) {
   await tab(sidebar, 'Host');
   await sidebar.locator('#hosting').selectOption('you');
   await sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+}
+
+/**
+ * A new organization whose admin's browser hosts its number with capture on:
+ * `{ browser, page, sidebar, orgId, adminToken }`. `credits` are granted,
+ * sends are paced at 0-1 s, and `capture` options are applied (an idle time
+ * in seconds, or a dedicated host).
+ */
+export async function hostOrganization(fixture, relay, { name, email, phone, csp, credits = 200, idle, dedicated }) {
+  const browser = await openBrowser(fixture, name);
+  await setRelay(browser, relay);
+  const { page, sidebar } = await openWhatsApp(browser, csp);
+  await signUp(sidebar, { email, phone, type: 'organization', organization: name });
+  const adminToken = await signIn(relay, email);
+  const orgId = (await api(relay, 'GET', '/orgs', { token: adminToken })).organizations[0].organization.id;
+  await grant(relay, { organization_id: orgId }, credits);
+  await api(relay, 'PATCH', `/orgs/${orgId}`, {
+    token: adminToken, body: { pacing: { min_gap_seconds: 0, max_gap_seconds: 1 } },
+  });
+  await sidebar.locator('#profile').selectOption(orgId);
+  await tab(sidebar, 'Host');
+  await sidebar.locator('#hosting').selectOption(`org:${orgId}`);
+  await sidebar.locator('#capture').check();
+  if (idle) await sidebar.locator('#capture-idle').selectOption(String(idle));
+  if (dedicated) await sidebar.locator('#dedicated-host').check();
+  await sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+  return { browser, page, sidebar, orgId, adminToken };
 }
 
 export async function tab(sidebar, name) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 
 import {
-  WAIT, api, waitFor, evidenceStep, grant, openBrowser, openWhatsApp, send, setRelay, signIn, signUp,
+  WAIT, api, waitFor, evidenceStep, hostOrganization, openBrowser, openWhatsApp, send, setRelay, signIn, signUp,
   startFixture, startProxy, startRelay, tab,
 } from './harness.mjs';
 
@@ -33,23 +33,11 @@ for (const csp of ['strict', 'permissive']) {
       fixture = await startFixture();
       // The agent reaches the relay through a proxy the test can cut.
       proxy = await startProxy(relay);
-      const email = `inbox-admin-${csp}@example.com`;
-      const browser = await openBrowser(fixture, `inbox-admin-${csp}`);
-      await setRelay(browser, relay);
-      host = { browser, ...await openWhatsApp(browser, csp) };
-      await signUp(host.sidebar, { email, phone: '+44 7400 000700', type: 'organization', organization: `Inbox ${csp}` });
-      adminToken = await signIn(relay, email);
-      orgId = (await api(relay, 'GET', '/orgs', { token: adminToken })).organizations[0].organization.id;
-      await grant(relay, { organization_id: orgId }, 200);
-      await api(relay, 'PATCH', `/orgs/${orgId}`, {
-        token: adminToken, body: { pacing: { min_gap_seconds: 0, max_gap_seconds: 1 } },
+      const setUp = await hostOrganization(fixture, relay, {
+        name: `inbox-admin-${csp}`, email: `inbox-admin-${csp}@example.com`, phone: '+44 7400 000700', csp, idle: 5,
       });
-      await host.sidebar.locator('#profile').selectOption(orgId);
-      await tab(host.sidebar, 'Host');
-      await host.sidebar.locator('#hosting').selectOption(`org:${orgId}`);
-      await host.sidebar.locator('#capture').check();
-      await host.sidebar.locator('#capture-idle').selectOption('5');
-      await host.sidebar.locator('#host-status', { hasText: 'hosting' }).waitFor({ timeout: WAIT });
+      ({ orgId, adminToken } = setUp);
+      host = { browser: setUp.browser, page: setUp.page, sidebar: setUp.sidebar };
 
       agentEmail = `inbox-agent-${csp}@example.com`;
       const agentBrowser = await openBrowser(fixture, `inbox-agent-${csp}`);

@@ -90,6 +90,7 @@ impl Inbox {
         if let Some(OpenChat {
             wa_id: Some(jid),
             title,
+            ..
         }) = open
         {
             self.jids.insert(title.clone(), jid.clone());
@@ -221,6 +222,7 @@ mod tests {
         OpenChat {
             wa_id: Some(jid.into()),
             title: title.into(),
+            subtitle: None,
         }
     }
 

@@ -175,6 +175,10 @@ pub struct OpenChat {
     pub wa_id: Option<String>,
     /// What its header says.
     pub title: String,
+    /// The header's second line: a group's members, or a person's
+    /// presence ("online", "typing…").
+    #[serde(default)]
+    pub subtitle: Option<String>,
 }
 
 impl Snapshot {
@@ -194,6 +198,12 @@ impl Snapshot {
             (wa_id, _) => Some(OpenChat {
                 wa_id,
                 title: title.lines().next().unwrap_or_default().to_owned(),
+                subtitle: title
+                    .lines()
+                    .skip(1)
+                    .map(str::trim)
+                    .find(|line| !line.is_empty())
+                    .map(str::to_owned),
             }),
         }
     }
@@ -212,6 +222,28 @@ pub fn header_number(title: &str) -> Option<String> {
     }
     let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
     (digits.len() >= 7).then_some(digits)
+}
+
+/// A group's members as its header lists them ("Ana, Bo, +44 7400 000009,
+/// You"), without the host's own "You"; none when the line says something
+/// else (WhatsApp Web shows "click here for group info" until it has them,
+/// and who is typing while someone is).
+pub fn members_in_subtitle(subtitle: &str) -> Vec<String> {
+    let subtitle = subtitle.trim();
+    let lower = subtitle.to_lowercase();
+    if !subtitle.contains(',')
+        || lower.contains("group info")
+        || lower.contains("typing")
+        || lower.contains("recording")
+    {
+        return Vec::new();
+    }
+    subtitle
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty() && !name.eq_ignore_ascii_case("you"))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// What changed since the last snapshot.
@@ -690,13 +722,35 @@ mod tests {
     }
 
     #[test]
+    fn a_groups_header_lists_its_members() {
+        let group = snapshot(
+            "Suppliers\nDora, +44 7400 000009, You",
+            vec![row(
+                "false_120363000000000001@g.us_A_447400000009@c.us",
+                "x",
+                &[],
+            )],
+        );
+        let open = group.open_chat().expect("open");
+        assert_eq!(open.title, "Suppliers");
+        assert_eq!(
+            members_in_subtitle(open.subtitle.as_deref().unwrap_or_default()),
+            ["Dora", "+44 7400 000009"]
+        );
+        for other in ["click here for group info", "Dora is typing…", "online", ""] {
+            assert!(members_in_subtitle(other).is_empty(), "{other}");
+        }
+    }
+
+    #[test]
     fn the_open_chat_comes_from_rows_or_a_number_header() {
         let with_rows = snapshot("Ana", vec![row("true_447400000001@c.us_M", "x", &[])]);
         assert_eq!(
             with_rows.open_chat(),
             Some(OpenChat {
                 wa_id: Some("447400000001@c.us".into()),
-                title: "Ana".into()
+                title: "Ana".into(),
+                subtitle: None,
             })
         );
         let new_chat = snapshot("+44 7400 000002", vec![]);

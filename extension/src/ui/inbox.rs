@@ -135,6 +135,7 @@ mod tests {
             status,
             assignee_id: assignee.map(Uuid::from_u128),
             unread: 0,
+            participants: vec![],
             last_message: None,
             waiting: None,
             last_activity_at: chrono::DateTime::from_timestamp(0, 0).expect("time"),

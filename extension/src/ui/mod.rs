@@ -292,6 +292,7 @@ mod tests {
             status: ChatStatus::Open,
             assignee_id: None,
             unread: 0,
+            participants: vec![],
             last_message: None,
             waiting: None,
             last_activity_at: chrono::DateTime::from_timestamp(at, 0).expect("time"),

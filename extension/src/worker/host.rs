@@ -39,8 +39,8 @@ pub struct Host {
     /// Last incoming message per chat, for prompt replies.
     incoming_at: HashMap<String, i64>,
     own_rows: OwnRows,
-    /// Groups told to the relay, with the name told.
-    groups_told: HashMap<String, String>,
+    /// Groups told to the relay, as told.
+    groups_told: HashMap<String, SeenGroup>,
     /// Sends performed since hosting started.
     pub sent_count: u64,
     /// Words about the last send.
@@ -114,11 +114,13 @@ impl Host {
         self.own_rows.tick_moved(&wa_id, tick)
     }
 
-    /// Whether `group` is news to the relay (new, or renamed since told).
+    /// Whether `group` is news to the relay (new, renamed, or with other
+    /// members since told).
     pub fn first_sight(&mut self, group: &SeenGroup) -> bool {
         self.groups_told
-            .insert(group.wa_id.clone(), group.name.clone())
-            != Some(group.name.clone())
+            .insert(group.wa_id.clone(), group.clone())
+            .as_ref()
+            != Some(group)
     }
 
     /// Follows the ticks of the sends recorded before this host started.

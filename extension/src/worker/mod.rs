@@ -40,7 +40,7 @@ use crate::driver::inbox::{CaptureMemory, ListEvent};
 use crate::driver::layout::{PageState, HOSTING_NEEDS};
 use crate::driver::page::Page as _;
 use crate::driver::send::Phase;
-use crate::driver::watch::{OpenChat, RowEvent};
+use crate::driver::watch::{members_in_subtitle, OpenChat, RowEvent};
 use crate::pacing::Pacing;
 
 use host::Host;
@@ -213,6 +213,11 @@ fn page_changed(
         Some(SeenGroup {
             wa_id,
             name: chat.title.clone(),
+            participants: chat
+                .subtitle
+                .as_deref()
+                .map(members_in_subtitle)
+                .unwrap_or_default(),
         })
     });
     let mut state = worker.borrow_mut();

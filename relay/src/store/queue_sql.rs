@@ -78,6 +78,35 @@ macro_rules! define_queue_store {
             Ok(seq)
         }
 
+        /// Records a file's row; `origin` is `library` or `incoming`.
+        async fn insert_file(
+            tx: &mut Tx,
+            file: &NewFile,
+            origin: &str,
+            seq: i64,
+            now: DateTime<Utc>,
+        ) -> StoreResult<FileRow> {
+            let row = sqlx::query_as(&$q(
+                "INSERT INTO files (id, account_id, name, mime, kind, size, sha256, uploaded_by, \
+                 created_at, seq, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 RETURNING id, name, mime, kind, size, created_at",
+            ))
+            .bind(file.id)
+            .bind(file.account.id())
+            .bind(&file.name)
+            .bind(&file.mime)
+            .bind(file.kind.as_str())
+            .bind(file.size)
+            .bind(&file.sha256)
+            .bind(file.uploaded_by)
+            .bind(millis(now))
+            .bind(seq)
+            .bind(origin)
+            .fetch_one(&mut **tx)
+            .await?;
+            Ok(row)
+        }
+
         async fn message_in(
             tx: &mut Tx,
             account: AccountRef,
@@ -551,22 +580,7 @@ macro_rules! define_queue_store {
             async fn create_file(&self, file: NewFile, now: DateTime<Utc>) -> StoreResult<FileView> {
                 let mut tx = self.$write.begin().await?;
                 let seq = next_seq(&mut tx, file.account).await?;
-                let row: FileRow = sqlx::query_as(
-                    &$q("INSERT INTO files (id, account_id, name, mime, kind, size, sha256, uploaded_by, created_at, seq) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, name, mime, kind, size, created_at")
-                )
-                .bind(file.id)
-                .bind(file.account.id())
-                .bind(&file.name)
-                .bind(&file.mime)
-                .bind(file.kind.as_str())
-                .bind(file.size)
-                .bind(&file.sha256)
-                .bind(file.uploaded_by)
-                .bind(millis(now))
-                .bind(seq)
-                .fetch_one(&mut *tx)
-                .await?;
+                let row = insert_file(&mut tx, &file, "library", seq, now).await?;
                 tx.commit().await?;
                 Ok(row.into())
             }
@@ -600,22 +614,7 @@ macro_rules! define_queue_store {
                     Some(_) => {}
                 }
                 let seq = next_seq(&mut tx, account).await?;
-                sqlx::query(&$q(
-                    "INSERT INTO files (id, account_id, name, mime, kind, size, sha256, uploaded_by, \
-                     created_at, seq, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'incoming')",
-                ))
-                .bind(file.id)
-                .bind(account.id())
-                .bind(&file.name)
-                .bind(&file.mime)
-                .bind(file.kind.as_str())
-                .bind(file.size)
-                .bind(&file.sha256)
-                .bind(file.uploaded_by)
-                .bind(millis(now))
-                .bind(seq)
-                .execute(&mut *tx)
-                .await?;
+                insert_file(&mut tx, &file, "incoming", seq, now).await?;
                 sqlx::query(&$q(
                     "UPDATE messages SET attachment_id = ?, seq = ?, updated_at = ? WHERE id = ?",
                 ))

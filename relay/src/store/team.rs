@@ -208,13 +208,14 @@ pub trait ChatStore: Send + Sync + 'static {
         before: Option<Uuid>,
         limit: i64,
     ) -> StoreResult<Vec<TimelineItem>>;
-    /// Records groups the host sees (not listed until added).
+    /// Records groups the host sees (not listed until added), with their
+    /// members when shown; returns the added groups whose members changed.
     async fn see_groups(
         &self,
         account: AccountRef,
         groups: &[SeenGroup],
         now: DateTime<Utc>,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<Vec<Uuid>>;
     /// Groups seen or added.
     async fn groups(&self, account: AccountRef) -> StoreResult<Vec<GroupView>>;
     /// Lists a group with the chats (creating its chat if the host has not

@@ -17,7 +17,7 @@ pub(crate) const CHAT_SELECT: &str =
     "SELECT c.id, a.kind AS account_kind, c.account_id, c.wa_id, c.kind, \
      COALESCE(ct.name, c.name) AS name, c.phone, ct.id AS contact_id, c.status, c.assignee_id, \
      c.unread, c.waiting_count, c.waiting_preview, c.waiting_since, \
-     c.last_activity_at, c.seq, lm.id AS last_id, lm.direction AS last_direction, \
+     c.last_activity_at, c.seq, c.participants, lm.id AS last_id, lm.direction AS last_direction, \
      lm.kind AS last_kind, lm.text AS last_text, lm.status AS last_status, lm.created_at AS last_at \
      FROM chats c JOIN accounts a ON a.id = c.account_id \
      LEFT JOIN contacts ct ON ct.account_id = c.account_id AND ct.phone = c.phone \
@@ -44,6 +44,7 @@ pub(crate) struct ChatRow {
     waiting_since: Option<i64>,
     last_activity_at: i64,
     seq: i64,
+    participants: Option<String>,
     last_id: Option<Uuid>,
     last_direction: Option<String>,
     last_kind: Option<String>,
@@ -92,6 +93,10 @@ impl From<ChatRow> for ChatView {
             assignee_id: row.assignee_id,
             unread: row.unread,
             last_message,
+            participants: row
+                .participants
+                .map(|names| names.lines().map(str::to_owned).collect())
+                .unwrap_or_default(),
             waiting: row.waiting_since.map(|since| WaitingMessages {
                 count: row.waiting_count,
                 preview: row.waiting_preview,

@@ -2,12 +2,13 @@
 //! and WhatsApp groups (seen by the host, added by an admin, then a chat).
 
 use chorus_shared::message::MessageKind;
-use chorus_shared::protocol::{Ack, IncomingMessage, Request};
+use chorus_shared::protocol::{Ack, IncomingMessage, Request, ServerFrame};
 use chorus_shared::queue::{MediaSeen, Sender};
 use chorus_shared::team::SeenGroup;
 use serde_json::{json, Value};
 
 use super::{crew, host, uuid_of, Crew};
+use crate::common::ws::WsClient;
 use crate::common::{error_code, Backend, TestRelay};
 use crate::on_every_backend;
 
@@ -123,10 +124,12 @@ async fn groups_seen_by_the_host_become_chats_when_an_admin_adds_them(backend: B
                 SeenGroup {
                     wa_id: "120363000000000001@g.us".into(),
                     name: "Suppliers".into(),
+                    participants: vec!["Dora".into(), " Eli\u{202e} ".into()],
                 },
                 SeenGroup {
                     wa_id: "120363000000000002@g.us".into(),
                     name: "Family".into(),
+                    participants: vec![],
                 },
             ],
         })
@@ -137,6 +140,7 @@ async fn groups_seen_by_the_host_become_chats_when_an_admin_adds_them(backend: B
             groups: vec![SeenGroup {
                 wa_id: "447400000001@c.us".into(),
                 name: "not a group".into(),
+                participants: vec![],
             }],
         })
         .await;
@@ -166,8 +170,81 @@ async fn groups_seen_by_the_host_become_chats_when_an_admin_adds_them(backend: B
     assert_eq!(group["kind"], "group");
     assert_eq!(group["name"], "Suppliers");
     let group_id = uuid_of(&group["id"]);
+    assert_eq!(
+        group["participants"],
+        json!(["Dora", "Eli"]),
+        "names kept clean"
+    );
     let (_, chats) = relay.get(&crew.path("/chats"), &crew.agent1).await;
     assert_eq!(chats["chats"][0]["id"], group["id"]);
+
+    // The host sees the members change: sidebars hear of it at once; a
+    // report without members keeps those known.
+    let mut sidebar = WsClient::sidebar(&relay.ws_url(), &crew.agent2).await;
+    let ack = host
+        .request(Request::Groups {
+            groups: vec![SeenGroup {
+                wa_id: "120363000000000001@g.us".into(),
+                name: "Suppliers".into(),
+                participants: vec!["Dora".into(), "Fay".into()],
+            }],
+        })
+        .await;
+    assert!(matches!(ack, Ok(Ack::Done)), "{ack:?}");
+    let members = sidebar
+        .wait_for(|frame| match frame {
+            ServerFrame::Chat { chat, .. } if chat.wa_id == "120363000000000001@g.us" => {
+                Some(chat.participants.clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(members, ["Dora", "Fay"]);
+    host.request(Request::Groups {
+        groups: vec![SeenGroup {
+            wa_id: "120363000000000001@g.us".into(),
+            name: "Suppliers".into(),
+            participants: vec![],
+        }],
+    })
+    .await
+    .expect("a report without members");
+    let (_, chat) = relay
+        .get(&crew.path(&format!("/chats/{group_id}")), &crew.agent1)
+        .await;
+    assert_eq!(chat["participants"], json!(["Dora", "Fay"]));
+
+    // Anyone adds a group to their own "You" chats; another organization's
+    // admin cannot add to this one.
+    let (status, own) = relay
+        .post(
+            "/api/v1/groups",
+            &crew.agent1,
+            json!({"wa_id": "120363000000000009@g.us", "name": "Book club"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{own}");
+    assert_eq!(own["organization_id"], Value::Null);
+    let (_, mine) = relay.get("/api/v1/chats", &crew.agent1).await;
+    assert_eq!(mine["chats"][0]["name"], "Book club");
+    let (_, theirs) = relay.get(&crew.path("/chats"), &crew.agent1).await;
+    assert!(
+        theirs["chats"]
+            .as_array()
+            .expect("chats")
+            .iter()
+            .all(|chat| chat["name"] != "Book club"),
+        "the organization does not see it"
+    );
+    let other = super::crew(&relay, "other.test").await;
+    let (status, body) = relay
+        .post(
+            "/api/v1/groups",
+            &other.admin,
+            json!({"organization_id": crew.org, "wa_id": "120363000000000003@g.us"}),
+        )
+        .await;
+    assert!(status == 403 || status == 404, "{status}: {body}");
 
     // A chat like any other: sends go to the group, and it can be assigned.
     let (status, message) = relay

@@ -241,15 +241,13 @@ pub async fn perform(app: &Rc<App>, action: Action) -> Outcome {
                 let model = app.model.borrow();
                 (model.settings.profile, model.group_to_add.clone())
             };
-            let (Some(organization_id), Some(group)) = (organization, group) else {
-                return Err(problem(
-                    "Open the group in WhatsApp Web, in an organization profile.",
-                ));
+            let Some(group) = group else {
+                return Err(problem("Open the group in WhatsApp Web first."));
             };
             let chat = app
                 .relay()
                 .call_endpoint(&endpoints::AddGroupChat(AddGroup {
-                    organization_id,
+                    organization_id: organization,
                     wa_id: group.wa_id,
                     name: group.name,
                 }))
@@ -257,7 +255,11 @@ pub async fn perform(app: &Rc<App>, action: Action) -> Outcome {
             {
                 let mut model = app.model.borrow_mut();
                 let name = chat.name.clone().unwrap_or_else(|| "The group".into());
-                model.notice = Some(format!("{name} is in Chorus now: every member sees it."));
+                model.notice = Some(if organization.is_some() {
+                    format!("{name} is in Chorus now: every member sees it.")
+                } else {
+                    format!("{name} is in your Chorus chats now.")
+                });
                 model.chat_changed(&chat);
             }
             app.load_panel().await?;

@@ -333,10 +333,6 @@ impl App {
     /// the offer to add it.
     async fn load_group_panel(&self, wa_id: &str) -> Result<(), Failure> {
         let organization = self.model.borrow().settings.profile;
-        if organization.is_none() {
-            self.model.borrow_mut().panel = ChatPanel::default();
-            return Ok(());
-        }
         let groups = self
             .relay()
             .call_endpoint(&endpoints::Groups {

@@ -66,7 +66,7 @@ pub fn tab(shown: RwSignal<Model>) -> impl IntoView {
         <ul id="chats" class="list">
             <For
                 each=move || shown.with(|m| m.chats.clone())
-                key=|chat| (chat.id, chat.seq, chat.unread, chat.assignee_id, chat.last_activity_at, chat.waiting.as_ref().map(|w| (w.count, w.preview.clone())))
+                key=|chat| (chat.id, chat.seq, chat.unread, chat.assignee_id, chat.last_activity_at, chat.waiting.as_ref().map(|w| (w.count, w.preview.clone())), chat.participants.clone())
                 children=move |chat| {
                     let title = chat_title(&chat);
                     let assignee = chat.assignee_id;
@@ -90,6 +90,9 @@ pub fn tab(shown: RwSignal<Model>) -> impl IntoView {
                                     let name = member_name(&m.members, assignee);
                                     view! { <div class="muted">"Assigned to " {name}</div> }
                                 }))}
+                                {(!chat.participants.is_empty()).then(|| view! {
+                                    <div class="muted members">{chat.participants.join(", ")}</div>
+                                })}
                                 <div class="last">{last_line(&chat)}</div>
                             </div>
                         </li>
@@ -128,11 +131,17 @@ fn chosen_chat(shown: RwSignal<Model>) -> impl IntoView {
     }
 }
 
-/// The offer to add the group open in WhatsApp Web, which the organization
-/// does not have yet.
+/// The offer to add the group open in WhatsApp Web, which the profile does
+/// not have yet: anyone adds to their own chats, admins to an
+/// organization's.
 fn add_group(shown: RwSignal<Model>) -> impl IntoView {
-    let offer =
-        Memo::new(move |_| shown.with(|m| m.group_to_add.is_some().then(|| m.is_admin_here())));
+    let offer = Memo::new(move |_| {
+        shown.with(|m| {
+            m.group_to_add
+                .is_some()
+                .then(|| m.settings.profile.is_none() || m.is_admin_here())
+        })
+    });
     move || {
         offer.get().map(|admin| {
             if admin {
@@ -246,9 +255,17 @@ fn panel(shown: RwSignal<Model>) -> impl IntoView {
                     }>{move || if resolved.get() { "Reopen" } else { "Resolve" }}</button>
                 </div>
                 {move || {
-                    let who = shown.with(|m| participants(&m.panel.timeline));
+                    // The members the host saw listed, else those who wrote.
+                    let (label, who) = shown.with(|m| {
+                        let listed = m.panel.chat.as_ref().map(|c| c.participants.clone()).unwrap_or_default();
+                        if listed.is_empty() {
+                            ("Group members who wrote: ", participants(&m.panel.timeline))
+                        } else {
+                            ("Members: ", listed)
+                        }
+                    });
                     (!who.is_empty()).then(|| view! {
-                        <div class="muted" id="participants">"Group members who wrote: " {who.join(", ")}</div>
+                        <div class="muted" id="participants">{label} {who.join(", ")}</div>
                     })
                 }}
                 <ul id="timeline" class="timeline">

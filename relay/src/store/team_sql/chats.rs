@@ -371,15 +371,26 @@ macro_rules! impl_chat_store {
                 account: AccountRef,
                 groups: &[SeenGroup],
                 now: DateTime<Utc>,
-            ) -> StoreResult<()> {
+            ) -> StoreResult<Vec<Uuid>> {
                 if groups.is_empty() {
-                    return Ok(());
+                    return Ok(Vec::new());
                 }
                 let mut tx = self.$write.begin().await?;
                 take_seqs(&mut tx, account, 0).await?;
                 let mut query = QueryBuilder::<$db>::new(
-                    "INSERT INTO chats (id, account_id, wa_id, name, kind, created_at, \
-                 last_activity_at) ",
+                    "SELECT id, wa_id, participants, added_at FROM chats WHERE account_id = ",
+                );
+                query.push_bind(account.id()).push(" AND wa_id IN (");
+                let mut ids = query.separated(", ");
+                for group in groups {
+                    ids.push_bind(group.wa_id.clone());
+                }
+                query.push(")");
+                let known: Vec<(Uuid, String, Option<String>, Option<i64>)> =
+                    query.build_query_as().fetch_all(&mut *tx).await?;
+                let mut query = QueryBuilder::<$db>::new(
+                    "INSERT INTO chats (id, account_id, wa_id, name, kind, participants, \
+                     created_at, last_activity_at) ",
                 );
                 query.push_values(groups, |mut row, group| {
                     row.push_bind(Uuid::now_v7())
@@ -387,16 +398,42 @@ macro_rules! impl_chat_store {
                         .push_bind(group.wa_id.clone())
                         .push_bind(group.name.clone())
                         .push_bind("group")
+                        .push_bind(participant_lines(&group.participants))
                         .push_bind(millis(now))
                         .push_bind(millis(now));
                 });
                 query.push(
                     " ON CONFLICT (account_id, wa_id) DO UPDATE SET \
-                 name = COALESCE(chats.name, excluded.name)",
+                 name = COALESCE(chats.name, excluded.name), \
+                 participants = COALESCE(excluded.participants, chats.participants)",
                 );
                 query.build().execute(&mut *tx).await?;
+                // Sidebars list added groups: a change of members is news.
+                let changed: Vec<Uuid> = known
+                    .into_iter()
+                    .filter(|(_, wa_id, before, added_at)| {
+                        added_at.is_some()
+                            && groups.iter().any(|group| {
+                                &group.wa_id == wa_id
+                                    && participant_lines(&group.participants)
+                                        .is_some_and(|now| before.as_deref() != Some(now.as_str()))
+                            })
+                    })
+                    .map(|(id, ..)| id)
+                    .collect();
+                if !changed.is_empty() {
+                    let seq = take_seqs(&mut tx, account, 1).await?;
+                    let mut query = QueryBuilder::<$db>::new("UPDATE chats SET seq = ");
+                    query.push_bind(seq).push(" WHERE id IN (");
+                    let mut ids = query.separated(", ");
+                    for id in &changed {
+                        ids.push_bind(*id);
+                    }
+                    query.push(")");
+                    query.build().execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
-                Ok(())
+                Ok(changed)
             }
 
             async fn groups(&self, account: AccountRef) -> StoreResult<Vec<GroupView>> {

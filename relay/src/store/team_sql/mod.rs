@@ -62,6 +62,12 @@ pub(crate) fn digits_pattern(text: &str) -> Option<String> {
     (!digits.is_empty()).then(|| format!("%{digits}%"))
 }
 
+/// A group's member names as stored (one a line); `None` when the host saw
+/// none, so what was stored before stays.
+pub(crate) fn participant_lines(names: &[String]) -> Option<String> {
+    (!names.is_empty()).then(|| names.join("\n"))
+}
+
 /// Bulk statements bind at most this many ids each (SQLite allows 32,766
 /// parameters per statement).
 pub(crate) const IDS_PER_STATEMENT: usize = 10_000;
@@ -92,7 +98,7 @@ macro_rules! define_team_store {
                 ChatRow, CommentRow, ContactRow, CHAT_SELECT, COMMENT_COLUMNS, CONTACT_COLUMNS,
             };
             use $crate::store::team_sql::{
-                cut_feed, digits_pattern, like_pattern, IDS_PER_STATEMENT,
+                cut_feed, digits_pattern, like_pattern, participant_lines, IDS_PER_STATEMENT,
             };
             use $crate::store::{AccountRef, Conflict, StoreError, StoreResult};
 
