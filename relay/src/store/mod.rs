@@ -1,15 +1,19 @@
 //! Durable state behind one trait, with an implementation per database.
 //!
 //! [`Store`] is what the rest of the relay sees; [`SqliteStore`] (the embedded
-//! default) and [`PgStore`] (for larger deployments) implement it with their own
-//! SQL and their own embedded migrations. Row types and their conversion to API
-//! types live in `rows` and serve both backends; so do the batch writers in
-//! `send_batch` and `report_batch`, whose SQL is the same on both (written
-//! once, instantiated per backend by a macro). The store holds no
+//! default) and [`PgStore`] (for larger deployments) are the two instances of
+//! one struct, `SqlStore<B>`, each with its own embedded migrations. Where the
+//! SQL is written as ordinary functions over a [`backend`]'s `Backend` trait
+//! (`accounts`), one implementation serves both; the queue and teamwork SQL
+//! is still instantiated per backend by macros (`queue_sql`, `team_sql`,
+//! `send_batch`, `report_batch`). Row types and their conversion to API types
+//! live in `rows` and `team_rows` and serve both backends. The store holds no
 //! permission logic: callers check roles first, and every method that reaches
 //! into an organization takes that organization's id so queries stay scoped.
 
-pub(crate) mod account_sql;
+mod account_ref;
+mod accounts;
+pub(crate) mod backend;
 mod postgres;
 mod queue;
 pub(crate) mod queue_sql;
@@ -29,6 +33,7 @@ use chorus_shared::api::{
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+pub use account_ref::AccountRef;
 pub use postgres::PgStore;
 pub use queue::*;
 pub use sqlite::SqliteStore;
@@ -254,6 +259,14 @@ pub async fn open(database_url: &str) -> anyhow::Result<std::sync::Arc<dyn Store
 }
 
 /// Maps a unique-constraint violation to the conflict it means.
+/// Maps a unique-index violation to `conflict` (for `map_err`).
+pub(crate) fn unique_means(conflict: Conflict) -> impl FnOnce(StoreError) -> StoreError {
+    move |error| match error {
+        StoreError::Database(error) => conflict_on_unique(error, conflict),
+        other => other,
+    }
+}
+
 pub(crate) fn conflict_on_unique(error: sqlx::Error, conflict: Conflict) -> StoreError {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(conflict),

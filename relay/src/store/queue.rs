@@ -13,41 +13,7 @@ use chorus_shared::team::CommentView;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::StoreResult;
-
-/// Whose number and credits: a user's own, or an organization's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AccountRef {
-    /// The user's own number ("You"); the id is the user's.
-    Personal(Uuid),
-    /// An organization's number; the id is the organization's.
-    Organization(Uuid),
-}
-
-impl AccountRef {
-    /// The account's id (the user's or the organization's).
-    pub fn id(self) -> Uuid {
-        match self {
-            Self::Personal(id) | Self::Organization(id) => id,
-        }
-    }
-
-    /// The stored kind.
-    pub fn kind(self) -> &'static str {
-        match self {
-            Self::Personal(_) => "personal",
-            Self::Organization(_) => "organization",
-        }
-    }
-
-    /// The organization, for organization accounts.
-    pub fn organization_id(self) -> Option<Uuid> {
-        match self {
-            Self::Personal(_) => None,
-            Self::Organization(id) => Some(id),
-        }
-    }
-}
+use super::{AccountRef, StoreResult};
 
 /// The chat a message goes to or came from.
 #[derive(Debug, Clone)]
@@ -265,8 +231,6 @@ pub trait QueueStore: Send + Sync + 'static {
         &self,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<(AccountRef, MessageView)>>;
-    /// Accounts that have queued messages nobody holds.
-    async fn accounts_with_queued(&self) -> StoreResult<Vec<AccountRef>>;
 
     /// How many of the account's messages are queued and how many are
     /// with its host: `(queued, sending)`.

@@ -45,13 +45,13 @@ macro_rules! define_queue_store {
         use uuid::Uuid;
 
         use $crate::store::queue::{
-            plan_draw, AccountRef, Applied, ChatTarget, MediaAttached, NewFile, NewOutgoing, QueueStore, Queued,
+            plan_draw, Applied, ChatTarget, MediaAttached, NewFile, NewOutgoing, QueueStore, Queued,
             Report,
         };
         use $crate::store::rows::{
             millis, FileRow, GrantRow, LedgerRow, MessageRow, MESSAGE_SELECT,
         };
-        use $crate::store::{Conflict, StoreError, StoreResult};
+        use $crate::store::{AccountRef, Conflict, StoreError, StoreResult};
 
         type Tx = Transaction<'static, $db>;
 
@@ -397,19 +397,6 @@ macro_rules! define_queue_store {
                 let requeued = requeue(&mut tx, leased, now).await?;
                 tx.commit().await?;
                 Ok(requeued)
-            }
-
-            async fn accounts_with_queued(&self) -> StoreResult<Vec<AccountRef>> {
-                let rows: Vec<(Uuid, String)> = sqlx::query_as(
-                    &$q("SELECT DISTINCT m.account_id, a.kind FROM messages m \
-                     JOIN accounts a ON a.id = m.account_id WHERE m.status = 'queued'")
-                )
-                .fetch_all(&self.$read)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(id, kind)| account_ref(id, &kind))
-                    .collect())
             }
 
             async fn queue_counts(&self, account: AccountRef) -> StoreResult<(i64, i64)> {

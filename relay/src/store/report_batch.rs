@@ -12,8 +12,9 @@ use chorus_shared::queue::MessageView;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::queue::{AccountRef, Applied, LeaseOffer, Report};
+use super::queue::{Applied, LeaseOffer, Report};
 use super::rows::{millis, time};
+use super::AccountRef;
 use super::{StoreError, StoreResult};
 
 /// A message's stored state: what sidebars see, plus its lease and what

@@ -17,7 +17,8 @@ use chorus_shared::team::{
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::queue::{AccountRef, ChatTarget};
+use super::queue::ChatTarget;
+use super::AccountRef;
 use super::StoreResult;
 
 /// Whose chats to list.

@@ -5,8 +5,8 @@
 crate::store::queue_sql::define_queue_store!(
     super::PgStore,
     sqlx::Postgres,
-    pool,
-    pool,
+    write,
+    read,
     crate::store::queue_sql::numbered
 );
 

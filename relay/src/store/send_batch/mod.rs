@@ -19,8 +19,9 @@ use chorus_shared::team::{CommentKind, CommentView};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::queue::{plan_draw, AccountRef, ChatRef, ChatTarget, NewOutgoing, Queued, SendOutcome};
+use super::queue::{plan_draw, ChatRef, ChatTarget, NewOutgoing, Queued, SendOutcome};
 use super::rows::{millis, time};
+use super::AccountRef;
 use super::{Conflict, StoreError, StoreResult};
 
 /// An idempotency key as the unique index sees it: account, author, key.
