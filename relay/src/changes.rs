@@ -11,10 +11,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::messaging::account_for;
-use crate::session::CurrentUser;
 use crate::AppState;
 
 /// Largest page of each kind of change.
@@ -30,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 struct ChangesQuery {
     /// The organization profile; leave out for "You".
+    // Read by `InProfile`; declared here to be checked and documented.
+    #[allow(dead_code)]
     organization_id: Option<Uuid>,
     /// `cursor` of the previous page (absent for the beginning).
     after: Option<String>,
@@ -44,10 +45,10 @@ struct ChangesQuery {
     responses((status = 200, body = ChangePage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn changes(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiQuery(query): ApiQuery<ChangesQuery>,
 ) -> Result<Json<ChangePage>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     let after = match query.after.as_deref() {
         None | Some("") => FeedCursor::default(),
         Some(text) => FeedCursor::parse(text).ok_or_else(|| {

@@ -21,10 +21,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
-use crate::messaging::{account_for, present, publish_comment};
-use crate::session::CurrentUser;
+use crate::messaging::{present, publish_comment};
 use crate::store::{
     AccountRef, AssignRule, AssigneeSelect, Assignment, ChatQuery, NewComment, StoreError,
 };
@@ -75,6 +75,8 @@ fn chat_not_found(error: StoreError) -> ApiError {
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     /// The organization profile; leave out for "You".
+    // Read by `InProfile`; declared here to be checked and documented.
+    #[allow(dead_code)]
     organization_id: Option<Uuid>,
     /// `mine`, `unassigned`, `anyone` (default) or a member's id.
     assignee: Option<String>,
@@ -96,13 +98,13 @@ struct ListQuery {
     responses((status = 200, body = ChatPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<ChatPage>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     let assignee = match query.assignee.as_deref().map(str::trim) {
         None | Some("anyone") | Some("") => AssigneeSelect::Anyone,
-        Some("mine") => AssigneeSelect::User(current.user.id),
+        Some("mine") => AssigneeSelect::User(caller.user.id),
         Some("unassigned") => AssigneeSelect::Unassigned,
         Some(other) => AssigneeSelect::User(Uuid::parse_str(other).map_err(|_| {
             ApiError::invalid_field(
@@ -166,11 +168,11 @@ fn parse_cursor(cursor: &str) -> Option<(i64, Uuid)> {
     responses((status = 200, body = ChatView), (status = 404, body = ErrorBody)))]
 async fn chat(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(chat_id): ApiPath<Uuid>,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    _: ApiQuery<ProfileQuery>,
 ) -> Result<Json<ChatView>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     let chat = chat_in(&state, account, chat_id).await?;
     Ok(Json(chat))
 }
@@ -182,12 +184,12 @@ async fn chat(
     responses((status = 200, body = ChatView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(chat_id): ApiPath<Uuid>,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    _: ApiQuery<ProfileQuery>,
     ApiJson(body): ApiJson<UpdateChat>,
 ) -> Result<Json<ChatView>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     if body.status.is_none() && body.name.is_none() {
         return Err(ApiError::invalid_field(
             "status",
@@ -206,11 +208,11 @@ async fn update(
             ChatStatus::Resolved => "Resolved",
             ChatStatus::Open => "Reopened",
         };
-        (status, format!("{verb} by {}", current.user.email))
+        (status, format!("{verb} by {}", caller.user.email))
     });
     let (chat, line) = state
         .store
-        .update_chat(account, chat_id, current.user.id, status, name, Utc::now())
+        .update_chat(account, chat_id, caller.user.id, status, name, Utc::now())
         .await
         .map_err(chat_not_found)?;
     if let Some(line) = line {
@@ -226,11 +228,11 @@ async fn update(
     responses((status = 200, body = ChatView), (status = 404, body = ErrorBody)))]
 async fn mark_read(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(chat_id): ApiPath<Uuid>,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    _: ApiQuery<ProfileQuery>,
 ) -> Result<Json<ChatView>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     let (chat, changed) = state
         .store
         .mark_chat_read(account, chat_id)
@@ -257,12 +259,12 @@ async fn mark_read(
     ))]
 async fn assign(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(chat_id): ApiPath<Uuid>,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    _: ApiQuery<ProfileQuery>,
     ApiJson(body): ApiJson<AssignChat>,
 ) -> Result<Json<ChatView>, ApiError> {
-    let (account, role) = account_for(&state, &current.user, query.organization_id).await?;
+    let (account, role) = (caller.account, caller.role);
     let (AccountRef::Organization(org), Some(role)) = (account, role) else {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -272,7 +274,7 @@ async fn assign(
     };
     let rule = match role {
         Role::Admin => AssignRule::Admin,
-        Role::Agent if body.assignee_id == Some(current.user.id) => AssignRule::TakeUnassigned,
+        Role::Agent if body.assignee_id == Some(caller.user.id) => AssignRule::TakeUnassigned,
         Role::Agent => {
             return Err(ApiError::forbidden(
                 "Only an admin can assign a chat to someone else or unassign it; you can take an unassigned chat yourself.",
@@ -282,9 +284,9 @@ async fn assign(
     let line = match body.assignee_id {
         Some(assignee) => {
             let who = member_email(&state, org, assignee).await?;
-            format!("Assigned to {who} by {}", current.user.email)
+            format!("Assigned to {who} by {}", caller.user.email)
         }
-        None => format!("Unassigned by {}", current.user.email),
+        None => format!("Unassigned by {}", caller.user.email),
     };
     let (chat, line) = state
         .store
@@ -292,7 +294,7 @@ async fn assign(
             account,
             Assignment {
                 chat_id,
-                actor: current.user.id,
+                actor: caller.user.id,
                 assignee: body.assignee_id,
                 rule,
                 line,
@@ -328,6 +330,8 @@ async fn member_email(state: &AppState, org: Uuid, user_id: Uuid) -> Result<Stri
 #[serde(deny_unknown_fields)]
 struct TimelineQuery {
     /// The organization profile; leave out for "You".
+    // Read by `InProfile`; declared here to be checked and documented.
+    #[allow(dead_code)]
     organization_id: Option<Uuid>,
     /// `earlier` from the previous page, for older lines.
     before: Option<Uuid>,
@@ -341,11 +345,11 @@ struct TimelineQuery {
     responses((status = 200, body = Timeline), (status = 404, body = ErrorBody)))]
 async fn timeline(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(chat_id): ApiPath<Uuid>,
     ApiQuery(query): ApiQuery<TimelineQuery>,
 ) -> Result<Json<Timeline>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     let chat = chat_in(&state, account, chat_id).await?;
     let limit = query.limit.unwrap_or(100).clamp(1, PAGE_MAX);
     let mut items = state
@@ -400,17 +404,17 @@ fn comment_not_found(error: StoreError) -> ApiError {
     responses((status = 201, body = CommentView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_comment(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(chat_id): ApiPath<Uuid>,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    _: ApiQuery<ProfileQuery>,
     ApiJson(body): ApiJson<WriteComment>,
 ) -> Result<(StatusCode, Json<CommentView>), ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     let body = comment_body(&body)?;
     let comment = NewComment {
         id: Uuid::now_v7(),
         chat_id,
-        author_id: current.user.id,
+        author_id: caller.user.id,
         kind: CommentKind::Note,
         body,
     };
@@ -429,16 +433,16 @@ async fn add_comment(
     responses((status = 200, body = CommentView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn edit_comment(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(comment_id): ApiPath<Uuid>,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    _: ApiQuery<ProfileQuery>,
     ApiJson(body): ApiJson<WriteComment>,
 ) -> Result<Json<CommentView>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     let body = comment_body(&body)?;
     let comment = state
         .store
-        .change_comment(account, comment_id, current.user.id, Some(body), Utc::now())
+        .change_comment(account, comment_id, caller.user.id, Some(body), Utc::now())
         .await
         .map_err(comment_not_found)?;
     publish_comment(&state, account, comment.clone());
@@ -451,14 +455,14 @@ async fn edit_comment(
     responses((status = 200, body = CommentView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_comment(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(comment_id): ApiPath<Uuid>,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    _: ApiQuery<ProfileQuery>,
 ) -> Result<Json<CommentView>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     let comment = state
         .store
-        .change_comment(account, comment_id, current.user.id, None, Utc::now())
+        .change_comment(account, comment_id, caller.user.id, None, Utc::now())
         .await
         .map_err(comment_not_found)?;
     publish_comment(&state, account, comment.clone());

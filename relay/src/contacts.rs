@@ -21,9 +21,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
-use crate::messaging::{account_for, profile_number};
+use crate::messaging::profile_number;
 use crate::session::CurrentUser;
 use crate::store::{AccountRef, ContactChange, ContactQuery, ContactRecord, StoreError};
 use crate::AppState;
@@ -66,6 +67,8 @@ fn not_found(error: StoreError) -> ApiError {
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     /// The organization profile; leave out for "You".
+    // Read by `InProfile`; declared here to be checked and documented.
+    #[allow(dead_code)]
     organization_id: Option<Uuid>,
     /// Only contacts with this tag.
     tag: Option<String>,
@@ -85,10 +88,10 @@ struct ListQuery {
     responses((status = 200, body = ContactPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<ContactPage>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     let tag = match query.tag.as_deref() {
         Some(tag) => Some(
             limits::normalise_tag(tag)
@@ -174,7 +177,9 @@ async fn add(
     current: CurrentUser,
     ApiJson(body): ApiJson<NewContact>,
 ) -> Result<(StatusCode, Json<ContactView>), ApiError> {
-    let (account, _) = account_for(&state, &current.user, body.organization_id).await?;
+    let account = InProfile::resolve(&state, &current.user, body.organization_id)
+        .await?
+        .account;
     let phone = profile_number(&state, &current.user, account, &body.phone).await?;
     let name = match &body.name {
         Some(name) => limits::normalise_name(name)
@@ -203,11 +208,11 @@ async fn add(
     responses((status = 200, body = ContactView), (status = 404, body = ErrorBody)))]
 async fn contact(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(contact_id): ApiPath<Uuid>,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    _: ApiQuery<ProfileQuery>,
 ) -> Result<Json<ContactView>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     let contact = state
         .store
         .contact(account, contact_id)
@@ -222,12 +227,12 @@ async fn contact(
     responses((status = 200, body = ContactView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(contact_id): ApiPath<Uuid>,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    _: ApiQuery<ProfileQuery>,
     ApiJson(body): ApiJson<UpdateContact>,
 ) -> Result<Json<ContactView>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     let name = match &body.name {
         Some(name) => Some(
             limits::normalise_name(name)
@@ -305,7 +310,8 @@ async fn bulk_delete(
     current: CurrentUser,
     ApiJson(body): ApiJson<BulkContacts>,
 ) -> Result<Json<BulkResult>, ApiError> {
-    let (account, role) = account_for(&state, &current.user, body.organization_id).await?;
+    let InProfile { account, role, .. } =
+        InProfile::resolve(&state, &current.user, body.organization_id).await?;
     if role == Some(Role::Agent) {
         return Err(ApiError::forbidden(
             "Only an admin of this organization can delete contacts. Ask an admin to do it.",
@@ -337,7 +343,9 @@ async fn bulk_tag(
     current: CurrentUser,
     ApiJson(body): ApiJson<BulkContacts>,
 ) -> Result<Json<BulkResult>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, body.organization_id).await?;
+    let account = InProfile::resolve(&state, &current.user, body.organization_id)
+        .await?
+        .account;
     selection(&body)?;
     let add = limits::normalise_tags(&body.add_tags)
         .map_err(|problem| ApiError::invalid_field("add_tags", problem))?;

@@ -13,10 +13,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, ProfileQuery};
-use crate::messaging::{account_for, publish_credits};
-use crate::session::{bearer_token, CurrentUser};
+use crate::messaging::publish_credits;
+use crate::session::bearer_token;
 use crate::store::{AccountRef, Store, StoreResult};
 use crate::AppState;
 
@@ -36,10 +37,10 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = Credits), (status = 404, body = ErrorBody)))]
 async fn balance(
     State(state): State<AppState>,
-    current: CurrentUser,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    caller: InProfile,
+    _: ApiQuery<ProfileQuery>,
 ) -> Result<Json<Credits>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     Ok(Json(
         state
             .store

@@ -25,10 +25,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
-use crate::messaging::account_for;
-use crate::session::CurrentUser;
 use crate::store::{AccountRef, NewFile, StoreError};
 use crate::AppState;
 use crate::{filetype, storage};
@@ -62,6 +61,8 @@ pub(crate) fn too_large() -> ApiError {
 #[serde(deny_unknown_fields)]
 struct UploadQuery {
     /// The organization profile; leave out for "You".
+    // Read by `InProfile`; declared here to be checked and documented.
+    #[allow(dead_code)]
     organization_id: Option<Uuid>,
     /// The file's name as the recipient should see it.
     name: Option<String>,
@@ -79,11 +80,11 @@ struct UploadQuery {
     ))]
 async fn upload(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiQuery(query): ApiQuery<UploadQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<FileView>), ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     let bytes = attachment_bytes(body)?;
     storage::admit_upload(&state, account, bytes.len()).await?;
     let detected = filetype::detect(&bytes).ok_or_else(|| {
@@ -102,7 +103,7 @@ async fn upload(
         &bytes,
         query.name.as_deref(),
         detected,
-        current.user.id,
+        caller.user.id,
     )
     .await?;
     let file = state.store.create_file(new, Utc::now()).await?;
@@ -178,10 +179,10 @@ fn publish_file(state: &AppState, account: AccountRef, file: &FileView, deleted:
     responses((status = 200, body = FileList), (status = 404, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
-    current: CurrentUser,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    caller: InProfile,
+    _: ApiQuery<ProfileQuery>,
 ) -> Result<Json<FileList>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     Ok(Json(FileList {
         files: state.store.files(account).await?,
     }))
@@ -200,12 +201,12 @@ fn file_not_found(error: StoreError) -> ApiError {
     responses((status = 200, body = FileView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn rename(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(file_id): ApiPath<Uuid>,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    _: ApiQuery<ProfileQuery>,
     ApiJson(body): ApiJson<RenameFile>,
 ) -> Result<Json<FileView>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     if body.name.trim().is_empty() {
         return Err(ApiError::invalid_field("name", "Give the file a name."));
     }
@@ -232,16 +233,16 @@ async fn rename(
     responses((status = 200, body = FileView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn remove(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(file_id): ApiPath<Uuid>,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    _: ApiQuery<ProfileQuery>,
 ) -> Result<Json<FileView>, ApiError> {
-    let (account, role) = account_for(&state, &current.user, query.organization_id).await?;
+    let (account, role) = (caller.account, caller.role);
     if role == Some(Role::Agent) {
         let uploader = state.store.file_uploader(account, file_id).await?;
         match uploader {
             None => return Err(ApiError::not_found("file")),
-            Some(uploader) if uploader != current.user.id => {
+            Some(uploader) if uploader != caller.user.id => {
                 return Err(ApiError::forbidden(
                     "Only an admin, or whoever uploaded it, can delete this file.",
                 ))
@@ -256,7 +257,7 @@ async fn remove(
         .map_err(file_not_found)?;
     publish_file(&state, account, &file, true);
     let detail = format!("deleted file {:?} ({})", file.name, file.id);
-    crate::orgs::audit(&state, account, current.user.id, "file_deleted", detail).await;
+    crate::orgs::audit(&state, account, caller.user.id, "file_deleted", detail).await;
     Ok(Json(file))
 }
 
@@ -266,11 +267,11 @@ async fn remove(
     responses((status = 200, body = FileView), (status = 404, body = ErrorBody)))]
 async fn file(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(file_id): ApiPath<Uuid>,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    _: ApiQuery<ProfileQuery>,
 ) -> Result<Json<FileView>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     let file = state
         .store
         .file(account, file_id, false)
@@ -285,11 +286,11 @@ async fn file(
     responses((status = 200, description = "the file's bytes, with its own media type", content_type = "*/*"), (status = 404, body = ErrorBody)))]
 async fn content(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(file_id): ApiPath<Uuid>,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    _: ApiQuery<ProfileQuery>,
 ) -> Result<Response, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     // A deleted file stays reachable only while a message waiting to be
     // sent carries it (its host fetches it from here).
     let in_library = state.store.file(account, file_id, true).await?;

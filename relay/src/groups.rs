@@ -11,10 +11,10 @@ use chrono::Utc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::caller::InProfile;
 use crate::chats::publish_chat;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, ProfileQuery};
-use crate::messaging::account_for;
 use crate::session::CurrentUser;
 use crate::store::AccountRef;
 use crate::{orgs, AppState};
@@ -96,10 +96,10 @@ pub async fn seen(
     responses((status = 200, body = [GroupView]), (status = 404, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
-    current: CurrentUser,
-    ApiQuery(query): ApiQuery<ProfileQuery>,
+    caller: InProfile,
+    _: ApiQuery<ProfileQuery>,
 ) -> Result<Json<Vec<GroupView>>, ApiError> {
-    let (account, _) = account_for(&state, &current.user, query.organization_id).await?;
+    let account = caller.account;
     Ok(Json(state.store.groups(account).await?))
 }
 
@@ -118,7 +118,11 @@ async fn add(
             orgs::require_admin(&state, organization_id, current.user.id, "add a group").await?;
             AccountRef::Organization(organization_id)
         }
-        None => account_for(&state, &current.user, None).await?.0,
+        None => {
+            InProfile::resolve(&state, &current.user, None)
+                .await?
+                .account
+        }
     };
     let wa_id = check_wa_id(&body.wa_id)?;
     let name = match &body.name {

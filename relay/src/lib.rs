@@ -22,12 +22,14 @@
 //!   concurrent writes one commit.
 //! - [`blobs`], [`filetype`], [`storage`]: attachment bytes on disk, their
 //!   kind from their bytes, and the quota, upload rate and purge that bound them.
-//! - [`store`]: the [`store::Store`] trait and its SQLite and PostgreSQL
-//!   implementations, each with embedded migrations.
+//! - [`store`]: the [`store::Store`] trait, implemented once for both
+//!   databases by `SqlStore<B>` over a small `Backend` trait (SQL written as
+//!   ordinary functions, each backend with its own migrations).
 //! - [`error`]: [`error::ApiError`], the one error type, answered as the
 //!   shared error body; [`extract`] makes malformed requests answer with it too.
 //! - [`session`], [`password`], [`rate_limit`], [`client`]: authentication,
-//!   and who the client is behind a reverse proxy.
+//!   and who the client is behind a reverse proxy; [`caller`]: the caller in
+//!   the profile a request names, which every profile handler takes.
 //! - [`phone`]: phone number normalisation to E.164.
 //! - [`config`]: the command line of the `chorus-relay` binary.
 
@@ -36,6 +38,7 @@ pub mod api_doc;
 pub mod arrivals;
 pub mod batcher;
 pub mod blobs;
+pub mod caller;
 pub mod changes;
 pub mod chats;
 pub mod client;

@@ -22,11 +22,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::files::{attachment_bytes, keep_bytes};
-use crate::messaging::{account_for, present, publish_message};
-use crate::session::CurrentUser;
+use crate::messaging::{present, publish_message};
 use crate::store::MediaAttached;
 use crate::{filetype, storage, AppState};
 
@@ -42,6 +42,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 struct MediaQuery {
     /// The organization profile; leave out for "You".
+    // Read by `InProfile`; declared here to be checked and documented.
+    #[allow(dead_code)]
     organization_id: Option<Uuid>,
     /// The file's name as WhatsApp Web showed it.
     name: Option<String>,
@@ -63,12 +65,12 @@ struct MediaQuery {
     ))]
 async fn attach(
     State(state): State<AppState>,
-    current: CurrentUser,
+    caller: InProfile,
     ApiPath(message_id): ApiPath<Uuid>,
     ApiQuery(query): ApiQuery<MediaQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
-    let (account, role) = account_for(&state, &current.user, query.organization_id).await?;
+    let (account, role) = (caller.account, caller.role);
     if role == Some(Role::Agent) {
         return Err(ApiError::forbidden(
             "Only the organization's host (an admin) uploads the files customers send.",
@@ -86,7 +88,7 @@ async fn attach(
         &bytes,
         query.name.as_deref(),
         detected,
-        current.user.id,
+        caller.user.id,
     )
     .await?;
     let id = file.id;

@@ -4,7 +4,6 @@
 //! messages to hosts is [`crate::dispatch`].
 
 use axum::http::StatusCode;
-use chorus_shared::account::Role;
 use chorus_shared::api::User;
 use chorus_shared::error::ErrorCode;
 use chorus_shared::message::{MessageKind, MessageStatus};
@@ -15,28 +14,13 @@ use chorus_shared::{limits, text};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::store::{
     AccountRef, Applied, ChatRef, ChatTarget, LeaseOffer, NewOutgoing, Report, SendOutcome,
     StoreError,
 };
-use crate::{dispatch, orgs, phone, AppState};
-
-/// The account behind a profile choice, checked against the caller: "You"
-/// is the caller's own; an organization needs membership (else 404).
-pub async fn account_for(
-    state: &AppState,
-    user: &User,
-    organization_id: Option<Uuid>,
-) -> Result<(AccountRef, Option<Role>), ApiError> {
-    match organization_id {
-        None => Ok((AccountRef::Personal(user.id), None)),
-        Some(org) => {
-            let role = orgs::role_in(state, org, user.id).await?;
-            Ok((AccountRef::Organization(org), Some(role)))
-        }
-    }
-}
+use crate::{dispatch, phone, AppState};
 
 /// Shows `queued` as `waiting_for_host` while nobody hosts the number.
 pub fn present(state: &AppState, account: AccountRef, mut message: MessageView) -> MessageView {
@@ -54,7 +38,9 @@ pub async fn send(
     user: &User,
     request: SendMessage,
 ) -> Result<SendAnswer, ApiError> {
-    let (account, _) = account_for(state, user, request.organization_id).await?;
+    let account = InProfile::resolve(state, user, request.organization_id)
+        .await?
+        .account;
     let key = request.idempotency_key.trim().to_owned();
     if key.is_empty() || key.chars().count() > limits::IDEMPOTENCY_KEY_MAX_CHARS {
         return Err(ApiError::invalid_field(
@@ -277,7 +263,9 @@ pub async fn cancel(
     organization_id: Option<Uuid>,
     message_id: Uuid,
 ) -> Result<MessageView, ApiError> {
-    let (account, _) = account_for(state, user, organization_id).await?;
+    let account = InProfile::resolve(state, user, organization_id)
+        .await?
+        .account;
     let message = state
         .store
         .cancel_message(account, message_id, Utc::now())

@@ -26,6 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::hub::{HostRefused, Outbound, Outbox};
 use crate::session::token_hash;
@@ -372,7 +373,8 @@ async fn greet(state: &AppState, request: Request, outbox: &Outbox) -> Result<Pe
             organization_id,
             take_over,
         } => {
-            let (account, role) = messaging::account_for(state, &user, organization_id).await?;
+            let InProfile { account, role, .. } =
+                InProfile::resolve(state, &user, organization_id).await?;
             if role == Some(chorus_shared::account::Role::Agent) {
                 return Err(ApiError::forbidden(
                     "Only an admin of the organization can host its number.",
@@ -526,7 +528,9 @@ async fn cancel_anywhere(
             .map(|m| Some(m.organization.id)),
     );
     for organization_id in organizations {
-        let (account, _) = messaging::account_for(state, &peer.user, organization_id).await?;
+        let account = InProfile::resolve(state, &peer.user, organization_id)
+            .await?
+            .account;
         if state.store.message(account, message_id).await?.is_some() {
             return messaging::cancel(state, &peer.user, organization_id, message_id).await;
         }
