@@ -3,7 +3,7 @@
 //! [`Store`] is what the rest of the relay sees; [`SqliteStore`] (the embedded
 //! default) and [`PgStore`] (for larger deployments) are the two instances of
 //! one struct, `SqlStore<B>`, each with its own embedded migrations. Where the
-//! SQL is written as ordinary functions over a [`backend`]'s `Backend` trait
+//! SQL is written as ordinary functions over `backend::Backend`
 //! (`accounts`), one implementation serves both; the queue and teamwork SQL
 //! is still instantiated per backend by macros (`queue_sql`, `team_sql`,
 //! `send_batch`, `report_batch`). Row types and their conversion to API types
