@@ -8,8 +8,8 @@ use chorus_shared::protocol::ChatActivity;
 use chorus_shared::text;
 use chrono::Utc;
 
-use crate::chats::publish_chat;
 use crate::error::ApiError;
+use crate::live;
 use crate::store::{AccountRef, ChatTarget, SeenArrival};
 use crate::whatsapp::{check_chat_id, phone_of};
 use crate::AppState;
@@ -40,7 +40,7 @@ pub async fn seen(
     let now = Utc::now();
     for arrival in arrivals {
         if let Some(chat) = state.store.note_waiting(account, &arrival, now).await? {
-            publish_chat(state, account, chat);
+            live::chat(state, account, chat);
         }
     }
     Ok(())

@@ -10,7 +10,6 @@ use chorus_shared::account::Role;
 use chorus_shared::api::User;
 use chorus_shared::error::{ErrorBody, ErrorCode};
 use chorus_shared::limits;
-use chorus_shared::protocol::ServerFrame;
 use chorus_shared::team::{
     AssignChat, ChatPage, ChatStatus, ChatView, CommentKind, CommentView, Timeline, UpdateChat,
     WriteComment,
@@ -24,7 +23,7 @@ use uuid::Uuid;
 use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
-use crate::messaging::{present, publish_comment};
+use crate::live;
 use crate::store::{
     AccountRef, AssignRule, AssigneeSelect, Assignment, ChatQuery, NewComment, StoreError,
 };
@@ -43,11 +42,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(timeline))
         .routes(routes!(add_comment))
         .routes(routes!(edit_comment, delete_comment))
-}
-
-/// Sends a chat's new state to every sidebar of its profile.
-pub fn publish_chat(state: &AppState, account: AccountRef, chat: ChatView) {
-    state.hub.to_sidebars(account, ServerFrame::Chat { chat });
 }
 
 /// One chat of the account, or 404.
@@ -216,9 +210,9 @@ async fn update(
         .await
         .map_err(chat_not_found)?;
     if let Some(line) = line {
-        publish_comment(&state, account, line);
+        live::comment(&state, account, line);
     }
-    publish_chat(&state, account, chat.clone());
+    live::chat(&state, account, chat.clone());
     Ok(Json(chat))
 }
 
@@ -239,7 +233,7 @@ async fn mark_read(
         .await
         .map_err(chat_not_found)?;
     if changed {
-        publish_chat(&state, account, chat.clone());
+        live::chat(&state, account, chat.clone());
     }
     Ok(Json(chat))
 }
@@ -303,8 +297,8 @@ async fn assign(
         )
         .await
         .map_err(chat_not_found)?;
-    publish_comment(&state, account, line);
-    publish_chat(&state, account, chat.clone());
+    live::comment(&state, account, line);
+    live::chat(&state, account, chat.clone());
     Ok(Json(chat))
 }
 
@@ -367,7 +361,7 @@ async fn timeline(
         .map(|item| match item {
             chorus_shared::team::TimelineItem::Message { message } => {
                 chorus_shared::team::TimelineItem::Message {
-                    message: present(&state, account, message),
+                    message: live::present(&state, account, message),
                 }
             }
             other => other,
@@ -423,7 +417,7 @@ async fn add_comment(
         .add_comment(account, comment, Utc::now())
         .await
         .map_err(chat_not_found)?;
-    publish_comment(&state, account, comment.clone());
+    live::comment(&state, account, comment.clone());
     Ok((StatusCode::CREATED, Json(comment)))
 }
 
@@ -445,7 +439,7 @@ async fn edit_comment(
         .change_comment(account, comment_id, caller.user.id, Some(body), Utc::now())
         .await
         .map_err(comment_not_found)?;
-    publish_comment(&state, account, comment.clone());
+    live::comment(&state, account, comment.clone());
     Ok(Json(comment))
 }
 
@@ -465,6 +459,6 @@ async fn delete_comment(
         .change_comment(account, comment_id, caller.user.id, None, Utc::now())
         .await
         .map_err(comment_not_found)?;
-    publish_comment(&state, account, comment.clone());
+    live::comment(&state, account, comment.clone());
     Ok(Json(comment))
 }

@@ -11,7 +11,6 @@ use axum::Json;
 use chorus_shared::account::Role;
 use chorus_shared::error::ErrorBody;
 use chorus_shared::limits;
-use chorus_shared::protocol::ServerFrame;
 use chorus_shared::team::{
     BulkContacts, BulkResult, ContactPage, ContactSource, ContactView, NewContact, UpdateContact,
 };
@@ -24,9 +23,10 @@ use uuid::Uuid;
 use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
+use crate::live;
 use crate::messaging::profile_number;
 use crate::session::CurrentUser;
-use crate::store::{AccountRef, ContactChange, ContactQuery, ContactRecord, StoreError};
+use crate::store::{ContactChange, ContactQuery, ContactRecord, StoreError};
 use crate::AppState;
 
 /// Largest page of contacts.
@@ -47,12 +47,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list, add))
         .routes(routes!(contact, update))
         .merge(bulk)
-}
-
-fn publish_contact(state: &AppState, account: AccountRef, contact: ContactView) {
-    state
-        .hub
-        .to_sidebars(account, ServerFrame::Contact { contact });
 }
 
 fn not_found(error: StoreError) -> ApiError {
@@ -198,7 +192,7 @@ async fn add(
         .store
         .add_contact(account, Uuid::now_v7(), record, Utc::now())
         .await?;
-    publish_contact(&state, account, contact.clone());
+    live::contact(&state, account, contact.clone());
     Ok((StatusCode::CREATED, Json(contact)))
 }
 
@@ -264,7 +258,7 @@ async fn update(
         .update_contact(account, contact_id, change, Utc::now())
         .await
         .map_err(not_found)?;
-    publish_contact(&state, account, contact.clone());
+    live::contact(&state, account, contact.clone());
     Ok(Json(contact))
 }
 
@@ -285,18 +279,6 @@ fn selection(body: &BulkContacts) -> Result<(), ApiError> {
         ));
     }
     Ok(())
-}
-
-fn publish_bulk(state: &AppState, account: AccountRef, count: u64) {
-    if count > 0 {
-        state.hub.to_sidebars(
-            account,
-            ServerFrame::ContactsChanged {
-                organization_id: account.organization_id(),
-                count,
-            },
-        );
-    }
 }
 
 /// Delete the selected contacts in one step (their chats stay readable).
@@ -328,7 +310,7 @@ async fn bulk_delete(
         .store
         .delete_contacts(account, &body.ids, Utc::now())
         .await?;
-    publish_bulk(&state, account, affected);
+    live::contacts_changed(&state, account, affected);
     let detail = format!("deleted {affected} contacts");
     crate::orgs::audit(&state, account, current.user.id, "contacts_deleted", detail).await;
     Ok(Json(BulkResult { affected }))
@@ -361,6 +343,6 @@ async fn bulk_tag(
         .store
         .tag_contacts(account, &body.ids, &add, &remove, Utc::now())
         .await?;
-    publish_bulk(&state, account, affected);
+    live::contacts_changed(&state, account, affected);
     Ok(Json(BulkResult { affected }))
 }

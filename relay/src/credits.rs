@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, ProfileQuery};
-use crate::messaging::publish_credits;
+use crate::live;
 use crate::session::bearer_token;
 use crate::store::{AccountRef, Store, StoreResult};
 use crate::AppState;
@@ -120,7 +120,7 @@ async fn grant(
 ) -> Result<(StatusCode, Json<CreditGrant>), ApiError> {
     let (account, grant) = grant_to(state.store.as_ref(), &body).await?;
     tracing::info!(account = %account.id(), amount = grant.amount, plan = grant.plan.as_str(), "credits granted");
-    publish_credits(&state, account).await;
+    live::credits(&state, account).await;
     Ok((StatusCode::CREATED, Json(grant)))
 }
 

@@ -12,7 +12,7 @@ use chorus_shared::queue::MessageView;
 use chrono::Utc;
 use uuid::Uuid;
 
-use crate::messaging::publish_message;
+use crate::live;
 use crate::store::AccountRef;
 use crate::AppState;
 
@@ -40,7 +40,7 @@ pub(crate) async fn hand_over(
     {
         Ok(requeued) => {
             for (account, message) in requeued {
-                publish_message(state, account, message);
+                live::message(state, account, message);
             }
         }
         Err(error) => tracing::error!(%error, "cannot release a departed host's lease"),
@@ -51,6 +51,22 @@ pub(crate) async fn hand_over(
 /// The lease owner name of a host connection on this relay.
 pub fn lease_owner(state: &AppState, connection: Uuid) -> String {
     format!("{}/{connection}", state.instance)
+}
+
+/// The lease a write may take on the account's next messages for its host
+/// online now (so a send or a report hands them over in the same
+/// transaction), with that host; `None` while no host is online.
+pub fn lease_offer(
+    state: &AppState,
+    account: AccountRef,
+) -> Option<(crate::store::LeaseOffer, (Uuid, crate::hub::Outbox))> {
+    let host = state.hub.host(account)?;
+    let offer = crate::store::LeaseOffer {
+        owner: lease_owner(state, host.0),
+        until: chrono::Utc::now() + state.settings.lease,
+        window: state.settings.dispatch_window,
+    };
+    Some((offer, host))
 }
 
 /// Asks for the account's next queued messages to be handed to its host.
@@ -87,7 +103,7 @@ async fn pump_now(state: AppState, account: AccountRef) {
                 outbox.frame(ServerFrame::Dispatch {
                     message: dispatch_of(state, account, &message, lease_until).await,
                 });
-                publish_message(state, account, message);
+                live::message(state, account, message);
             }
         }
         Err(error) => tracing::error!(%error, "cannot lease the next messages"),
@@ -223,7 +239,7 @@ pub async fn sweep(state: &AppState) {
         Ok(requeued) => {
             for (account, message) in requeued {
                 tracing::info!(message = %message.id, "lease lapsed; message back in the queue");
-                publish_message(state, account, message);
+                live::message(state, account, message);
             }
         }
         Err(error) => tracing::error!(%error, "cannot expire leases"),

@@ -15,9 +15,8 @@ use axum::Json;
 use chorus_shared::account::Role;
 use chorus_shared::error::{ErrorBody, ErrorCode};
 use chorus_shared::limits::ATTACHMENT_MAX_BYTES;
-use chorus_shared::protocol::ServerFrame;
 use chorus_shared::queue::FileView;
-use chorus_shared::team::{FileChange, FileList, RenameFile};
+use chorus_shared::team::{FileList, RenameFile};
 use chrono::Utc;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -28,6 +27,7 @@ use uuid::Uuid;
 use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
+use crate::live;
 use crate::store::{AccountRef, NewFile, StoreError};
 use crate::AppState;
 use crate::{filetype, storage};
@@ -107,7 +107,7 @@ async fn upload(
     )
     .await?;
     let file = state.store.create_file(new, Utc::now()).await?;
-    publish_file(&state, account, &file, false);
+    live::file(&state, account, &file, false);
     Ok((StatusCode::CREATED, Json(file)))
 }
 
@@ -159,20 +159,6 @@ pub(crate) fn attachment_bytes(body: Result<Bytes, BytesRejection>) -> Result<By
     Ok(bytes)
 }
 
-fn publish_file(state: &AppState, account: AccountRef, file: &FileView, deleted: bool) {
-    state.hub.to_sidebars(
-        account,
-        ServerFrame::File {
-            organization_id: account.organization_id(),
-            file: FileChange {
-                file: file.clone(),
-                deleted,
-                seq: 0,
-            },
-        },
-    );
-}
-
 /// The profile's file library, newest first.
 #[utoipa::path(get, path = "/files", tag = "files", security(("bearer" = [])),
     params(ProfileQuery),
@@ -222,7 +208,7 @@ async fn rename(
         .rename_file(account, file_id, &name, Utc::now())
         .await
         .map_err(file_not_found)?;
-    publish_file(&state, account, &file, false);
+    live::file(&state, account, &file, false);
     Ok(Json(file))
 }
 
@@ -255,7 +241,7 @@ async fn remove(
         .delete_file(account, file_id, Utc::now())
         .await
         .map_err(file_not_found)?;
-    publish_file(&state, account, &file, true);
+    live::file(&state, account, &file, true);
     let detail = format!("deleted file {:?} ({})", file.name, file.id);
     crate::orgs::audit(&state, account, caller.user.id, "file_deleted", detail).await;
     Ok(Json(file))

@@ -12,9 +12,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::caller::InProfile;
-use crate::chats::publish_chat;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, ProfileQuery};
+use crate::live;
 use crate::session::CurrentUser;
 use crate::store::AccountRef;
 use crate::{orgs, AppState};
@@ -30,14 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 fn check_wa_id(wa_id: &str) -> Result<String, ApiError> {
-    let wa_id = wa_id.trim();
-    if !wa_id.ends_with("@g.us") || wa_id.len() > 128 || wa_id.len() <= "@g.us".len() {
-        return Err(ApiError::invalid_field(
-            "wa_id",
-            "Expected a WhatsApp group id such as 120363012345678901@g.us.",
-        ));
-    }
-    Ok(wa_id.to_owned())
+    crate::whatsapp::check_group_id("wa_id", wa_id)
 }
 
 /// Records the groups a host reports seeing.
@@ -84,7 +77,7 @@ pub async fn seen(
         .await?;
     for chat_id in changed {
         if let Some(chat) = state.store.chat(account, chat_id).await? {
-            publish_chat(state, account, chat);
+            live::chat(state, account, chat);
         }
     }
     Ok(())
@@ -134,6 +127,6 @@ async fn add(
         .store
         .add_group(account, &wa_id, name, Utc::now())
         .await?;
-    publish_chat(&state, account, chat.clone());
+    live::chat(&state, account, chat.clone());
     Ok(Json(chat))
 }

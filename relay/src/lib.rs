@@ -15,11 +15,13 @@
 //!   [`accounts`], [`profiles`], [`orgs`], [`invites`], [`messages`],
 //!   [`files`], [`media`] (received files' bytes), [`credits`], [`chats`] (with comments and assignment),
 //!   [`contacts`], [`groups`], [`changes`], [`ws`], [`health`].
-//! - [`messaging`]: queuing, reports, incoming capture and the live events
-//!   they cause, shared by REST and WebSocket; [`arrivals`]: what the host's
-//!   chat list shows arrived before it captured it; [`whatsapp`]: chat ids; [`dispatch`] hands queued
-//!   messages to hosts; [`hub`] holds the live connections; [`batcher`] gives
-//!   concurrent writes one commit.
+//! - [`messaging`]: queuing, reports and incoming capture, shared by REST
+//!   and WebSocket; [`arrivals`]: what the host's chat list shows arrived
+//!   before it captured it; [`whatsapp`]: chat ids (built, read and checked
+//!   only there); [`dispatch`] hands queued messages to hosts (leases
+//!   offered in one place); [`hub`] holds the live connections and [`live`]
+//!   publishes every event sidebars hear; [`batcher`] gives concurrent
+//!   writes one commit.
 //! - [`blobs`], [`filetype`], [`storage`]: attachment bytes on disk, their
 //!   kind from their bytes, and the quota, upload rate and purge that bound them.
 //! - [`store`]: the [`store::Store`] trait, implemented once for both
@@ -54,6 +56,7 @@ pub mod groups;
 pub mod health;
 pub mod hub;
 pub mod invites;
+pub mod live;
 pub mod media;
 pub mod messages;
 pub mod messaging;

@@ -26,7 +26,7 @@ use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::files::{attachment_bytes, keep_bytes};
-use crate::messaging::{present, publish_message};
+use crate::live;
 use crate::store::MediaAttached;
 use crate::{filetype, storage, AppState};
 
@@ -111,8 +111,11 @@ async fn attach(
         )),
         MediaAttached::Already(message) => Ok((StatusCode::OK, Json(message))),
         MediaAttached::Attached(message) => {
-            publish_message(&state, account, message.clone());
-            Ok((StatusCode::CREATED, Json(present(&state, account, message))))
+            live::message(&state, account, message.clone());
+            Ok((
+                StatusCode::CREATED,
+                Json(live::present(&state, account, message)),
+            ))
         }
     }
 }

@@ -16,7 +16,8 @@ use uuid::Uuid;
 use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
-use crate::messaging::{self, present};
+use crate::live;
+use crate::messaging;
 use crate::session::CurrentUser;
 use crate::AppState;
 
@@ -113,7 +114,7 @@ async fn changes(
     Ok(Json(MessagePage {
         messages: messages
             .into_iter()
-            .map(|m| present(&state, account, m))
+            .map(|m| live::present(&state, account, m))
             .collect(),
         cursor,
         more,
@@ -138,7 +139,7 @@ async fn message(
         .message(account, message_id)
         .await?
         .ok_or_else(|| ApiError::not_found("message"))?;
-    Ok(Json(present(&state, account, message)))
+    Ok(Json(live::present(&state, account, message)))
 }
 
 /// Withdraw a message no host has taken yet; its credits are released.

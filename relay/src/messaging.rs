@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use chorus_shared::api::User;
 use chorus_shared::error::ErrorCode;
 use chorus_shared::message::{MessageKind, MessageStatus};
-use chorus_shared::protocol::{DeliveryReport, IncomingMessage, ServerFrame};
+use chorus_shared::protocol::{DeliveryReport, IncomingMessage};
 use chorus_shared::queue::{MediaSeen, MessageView, SendAnswer, SendMessage, Sender};
 use chorus_shared::team::{AddedAsComment, CommentView};
 use chorus_shared::{limits, text};
@@ -16,19 +16,11 @@ use uuid::Uuid;
 
 use crate::caller::InProfile;
 use crate::error::ApiError;
+use crate::live;
 use crate::store::{
-    AccountRef, Applied, ChatRef, ChatTarget, LeaseOffer, NewOutgoing, Report, SendOutcome,
-    StoreError,
+    AccountRef, Applied, ChatRef, ChatTarget, NewOutgoing, Report, SendOutcome, StoreError,
 };
 use crate::{dispatch, phone, AppState};
-
-/// Shows `queued` as `waiting_for_host` while nobody hosts the number.
-pub fn present(state: &AppState, account: AccountRef, mut message: MessageView) -> MessageView {
-    if message.status == MessageStatus::Queued && !state.hub.host_online(account) {
-        message.status = MessageStatus::WaitingForHost;
-    }
-    message
-}
 
 /// Queues a message for the caller, or keeps it as a comment when its chat
 /// is assigned to another member. The answer says which, and whether an
@@ -120,12 +112,7 @@ pub async fn send(
             ))
         }
     };
-    let host = state.hub.host(account);
-    let offer = host.as_ref().map(|(connection, _)| LeaseOffer {
-        owner: dispatch::lease_owner(state, *connection),
-        until: Utc::now() + state.settings.lease,
-        window: state.settings.dispatch_window,
-    });
+    let (offer, host) = dispatch::lease_offer(state, account).unzip();
     let new = NewOutgoing {
         id: Uuid::now_v7(),
         account,
@@ -151,7 +138,7 @@ pub async fn send(
         SendOutcome::Message(message) => message,
         SendOutcome::Comment(comment) => {
             if created {
-                publish_comment(state, account, comment.clone());
+                live::comment(state, account, comment.clone());
             }
             return Ok(SendAnswer::KeptAsComment(
                 added_as_comment(state, comment).await,
@@ -166,10 +153,10 @@ pub async fn send(
         } else {
             dispatch::pump(state, account);
         }
-        publish_message(state, account, message.clone());
-        publish_credits(state, account).await;
+        live::message(state, account, message.clone());
+        live::credits(state, account).await;
     }
-    let message = present(state, account, message);
+    let message = live::present(state, account, message);
     Ok(if created {
         SendAnswer::Queued(message)
     } else {
@@ -189,13 +176,6 @@ async fn added_as_comment(state: &AppState, comment: CommentView) -> AddedAsComm
         assignee_id,
         comment,
     }
-}
-
-/// Sends a comment (new, edited or deleted) to every sidebar of the account.
-pub fn publish_comment(state: &AppState, account: AccountRef, comment: CommentView) {
-    state
-        .hub
-        .to_sidebars(account, ServerFrame::Comment { comment });
 }
 
 /// The batch task behind [`send`]: concurrent sends share one transaction,
@@ -228,7 +208,7 @@ async fn person_chat(
 ) -> Result<ChatTarget, ApiError> {
     let e164 = profile_number(state, user, account, number).await?;
     Ok(ChatTarget {
-        wa_id: format!("{}@c.us", e164.trim_start_matches('+')),
+        wa_id: crate::whatsapp::person_chat(&e164),
         phone: Some(e164),
         name: None,
     })
@@ -274,38 +254,9 @@ pub async fn cancel(
             StoreError::NotFound => ApiError::not_found("message"),
             other => other.into(),
         })?;
-    publish_message(state, account, message.clone());
-    publish_credits(state, account).await;
+    live::message(state, account, message.clone());
+    live::credits(state, account).await;
     Ok(message)
-}
-
-/// Sends a message's new state to every sidebar watching its account.
-pub fn publish_message(state: &AppState, account: AccountRef, message: MessageView) {
-    let message = present(state, account, message);
-    state
-        .hub
-        .to_sidebars(account, ServerFrame::Message { message });
-}
-
-/// Sends the account's balance to its sidebars, soon and off the caller's
-/// path; a burst of changes sends the balance a few times, not once each.
-pub async fn publish_credits(state: &AppState, account: AccountRef) {
-    state.balance_pushes.run(state, account, push_balance);
-}
-
-async fn push_balance(state: AppState, account: AccountRef) {
-    let state = &state;
-    match state.store.credits(account, Utc::now(), 0).await {
-        Ok(credits) => state.hub.to_sidebars(
-            account,
-            ServerFrame::Credits {
-                organization_id: account.organization_id(),
-                available: credits.available,
-                reserved: credits.reserved,
-            },
-        ),
-        Err(error) => tracing::warn!(%error, "cannot read the balance to publish it"),
-    }
 }
 
 /// Applies a host's report about one of its number's messages.
@@ -316,12 +267,7 @@ pub async fn report(
     report: &DeliveryReport,
 ) -> Result<MessageView, ApiError> {
     let report = &bounded(report)?;
-    let host = state.hub.host(account);
-    let lease = host.as_ref().map(|(connection, _)| LeaseOffer {
-        owner: dispatch::lease_owner(state, *connection),
-        until: Utc::now() + state.settings.lease,
-        window: state.settings.dispatch_window,
-    });
+    let (lease, host) = dispatch::lease_offer(state, account).unzip();
     let request = Report {
         account,
         message_id,
@@ -342,12 +288,12 @@ pub async fn report(
             other => other.into(),
         })?;
     if changed {
-        publish_message(state, account, message.clone());
+        live::message(state, account, message.clone());
     }
     if let (Some((connection, outbox)), Some(offer)) = (&host, &lease) {
         for next in &leased {
             dispatch::hand_over(state, account, (*connection, offer.until), outbox, next).await;
-            publish_message(state, account, next.clone());
+            live::message(state, account, next.clone());
         }
     }
     if matches!(
@@ -355,7 +301,7 @@ pub async fn report(
         DeliveryReport::Sent { .. } | DeliveryReport::Failed { .. }
     ) {
         if changed {
-            publish_credits(state, account).await;
+            live::credits(state, account).await;
         }
         if lease.is_none() {
             dispatch::pump(state, account);
@@ -483,11 +429,11 @@ pub async fn incoming(
         .record_incoming(account, Uuid::now_v7(), incoming, target, Utc::now())
         .await?;
     if !duplicate {
-        publish_message(state, account, message.clone());
-        publish_credits(state, account).await;
+        live::message(state, account, message.clone());
+        live::credits(state, account).await;
         // Its chat has one more unread message, and may have reopened.
         if let Ok(Some(chat)) = state.store.chat(account, message.chat_id).await {
-            crate::chats::publish_chat(state, account, chat);
+            live::chat(state, account, chat);
         }
     }
     Ok((message, duplicate))

@@ -29,6 +29,7 @@ use uuid::Uuid;
 use crate::caller::InProfile;
 use crate::error::ApiError;
 use crate::hub::{HostRefused, Outbound, Outbox};
+use crate::live;
 use crate::session::token_hash;
 use crate::store::{AccountRef, MemberChange};
 use crate::AppState;
@@ -322,13 +323,7 @@ pub async fn membership_changed(state: &AppState, org: Uuid, user: Uuid, change:
     if let Some(connection) = state.hub.drop_host_of(account, user, &why) {
         tracing::info!(account = %org, %user, "host dropped: no longer an admin");
         release(state, &dispatch::lease_owner(state, connection)).await;
-        state.hub.to_sidebars(
-            account,
-            ServerFrame::Host {
-                organization_id: Some(org),
-                online: false,
-            },
-        );
+        live::host(state, account, false);
     }
 }
 
@@ -407,13 +402,7 @@ async fn greet(state: &AppState, request: Request, outbox: &Outbox) -> Result<Pe
 async fn after_hello(state: &AppState, peer: &Peer) {
     if let Role::Host(account) = peer.role {
         tracing::info!(account = %account.id(), user = %peer.user.id, "host online");
-        state.hub.to_sidebars(
-            account,
-            ServerFrame::Host {
-                organization_id: account.organization_id(),
-                online: true,
-            },
-        );
+        live::host(state, account, true);
         dispatch::pump(state, account);
     }
 }
@@ -427,13 +416,7 @@ async fn goodbye(state: &AppState, peer: &Peer) {
             release(state, &dispatch::lease_owner(state, peer.id)).await;
             if was_host {
                 tracing::info!(account = %account.id(), "host offline");
-                state.hub.to_sidebars(
-                    account,
-                    ServerFrame::Host {
-                        organization_id: account.organization_id(),
-                        online: false,
-                    },
-                );
+                live::host(state, account, false);
             }
         }
     }
@@ -443,7 +426,7 @@ async fn release(state: &AppState, owner: &str) {
     match state.store.release_leases(owner, chrono::Utc::now()).await {
         Ok(requeued) => {
             for (account, message) in requeued {
-                messaging::publish_message(state, account, message);
+                live::message(state, account, message);
                 dispatch::pump(state, account);
             }
         }

@@ -199,7 +199,7 @@ macro_rules! define_queue_batch {
                      last_activity_at, seq) ",
                 );
                 query.push_values(targets, |mut row, (account, target, seq)| {
-                    let kind = if target.wa_id.ends_with("@g.us") { "group" } else { "person" };
+                    let kind = if $crate::whatsapp::is_group(&target.wa_id) { "group" } else { "person" };
                     row.push_bind(Uuid::now_v7())
                         .push_bind(account.id())
                         .push_bind(target.wa_id)

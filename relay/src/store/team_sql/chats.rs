@@ -134,7 +134,7 @@ macro_rules! impl_chat_store {
                 let seq = take_seqs(&mut tx, account, 1).await?;
                 let found: Option<(Uuid,)> = match &arrival.chat {
                     Some(target) => {
-                        if target.wa_id.ends_with("@c.us") {
+                        if $crate::whatsapp::is_person(&target.wa_id) {
                             let mut insert = QueryBuilder::<$db>::new(
                                 "INSERT INTO chats (id, account_id, wa_id, phone, name, kind, \
                                  created_at, last_activity_at, unread, seq) ",

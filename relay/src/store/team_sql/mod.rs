@@ -400,7 +400,7 @@ macro_rules! define_incoming_chat {
             use sqlx::QueryBuilder;
             use uuid::Uuid;
             let at = $crate::store::rows::millis(now);
-            let kind = if target.wa_id.ends_with("@g.us") {
+            let kind = if $crate::whatsapp::is_group(&target.wa_id) {
                 "group"
             } else {
                 "person"
