@@ -21,8 +21,8 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use uuid::Uuid;
 
 use super::rows::{
-    CredentialsRow, InviteRow, MemberRow, MembershipRow, OrganizationRow, ReceivedInviteRow,
-    UserRow,
+    CredentialsRow, FileRow, InviteRow, MemberRow, MembershipRow, OrganizationRow,
+    ReceivedInviteRow, UserRow,
 };
 use super::StoreResult;
 
@@ -137,6 +137,7 @@ pub(crate) trait Backend:
     + Decode<MemberRow>
     + Decode<InviteRow>
     + Decode<ReceivedInviteRow>
+    + Decode<FileRow>
     + Decode<(i64,)>
     + Decode<(Uuid,)>
     + Decode<(String,)>

@@ -80,7 +80,7 @@ macro_rules! define_team_store {
             use std::collections::{BTreeMap, HashMap};
 
             use async_trait::async_trait;
-            use chorus_shared::queue::{FileView, MessageView};
+            use chorus_shared::queue::MessageView;
             use chorus_shared::team::{
                 ChangePage, ChatStatus, ChatView, CommentKind, CommentView, ContactView,
                 FeedCursor, FileChange, GroupView, SeenGroup, TimelineItem,
@@ -92,7 +92,7 @@ macro_rules! define_team_store {
             use $crate::store::rows::{millis, FileRow, MessageRow, MESSAGE_SELECT};
             use $crate::store::team::{
                 AssignRule, AssigneeSelect, Assignment, ChatQuery, ContactChange, ContactQuery,
-                ContactRecord, NewComment, ChatStore, ContactStore, LibraryStore, SeenArrival,
+                ContactRecord, NewComment, ChatStore, ContactStore, SeenArrival,
             };
             use $crate::store::team_rows::{
                 ChatRow, CommentRow, ContactRow, CHAT_SELECT, COMMENT_COLUMNS, CONTACT_COLUMNS,
@@ -370,7 +370,6 @@ macro_rules! define_team_store {
 
             $crate::store::team_sql::chats::impl_chat_store!($store, $db, $write, $read);
             $crate::store::team_sql::contacts::impl_contact_store!($store, $db, $write, $read);
-            $crate::store::team_sql::library::impl_library_store!($store, $db, $write, $read);
 
             #[derive(sqlx::FromRow)]
             struct FileChangeRow {
@@ -462,4 +461,3 @@ pub(crate) use define_incoming_chat;
 
 pub(crate) mod chats;
 pub(crate) mod contacts;
-pub(crate) mod library;
