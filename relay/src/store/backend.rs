@@ -24,6 +24,7 @@ use super::rows::{
     CredentialsRow, FileRow, InviteRow, MemberRow, MembershipRow, OrganizationRow,
     ReceivedInviteRow, UserRow,
 };
+use super::team_rows::ContactRow;
 use super::StoreResult;
 
 /// A query under construction.
@@ -138,6 +139,10 @@ pub(crate) trait Backend:
     + Decode<InviteRow>
     + Decode<ReceivedInviteRow>
     + Decode<FileRow>
+    + Decode<ContactRow>
+    + Decode<(Uuid, Option<i64>)>
+    + Decode<(Uuid, String)>
+    + Decode<(Uuid, String, String)>
     + Decode<(i64,)>
     + Decode<(Uuid,)>
     + Decode<(String,)>

@@ -4,7 +4,7 @@
 //! default) and [`PgStore`] (for larger deployments) are the two instances of
 //! one struct, `SqlStore<B>`, each with its own embedded migrations. Where the
 //! SQL is written as ordinary functions over `backend::Backend`
-//! (`accounts`, `library`), one implementation serves both; the queue and teamwork SQL
+//! (`accounts`, `contacts`, `library`), one implementation serves both; the queue and teamwork SQL
 //! is still instantiated per backend by macros (`queue_sql`, `team_sql`,
 //! `send_batch`, `report_batch`). Row types and their conversion to API types
 //! live in `rows` and `team_rows` and serve both backends. The store holds no
@@ -14,6 +14,7 @@
 mod account_ref;
 mod accounts;
 pub(crate) mod backend;
+mod contacts;
 mod feed;
 mod library;
 mod postgres;
@@ -23,6 +24,7 @@ pub(crate) mod report_batch;
 pub(crate) mod rows;
 pub(crate) mod send_batch;
 mod sqlite;
+mod statement;
 pub(crate) mod team;
 pub(crate) mod team_rows;
 pub(crate) mod team_sql;

@@ -106,7 +106,15 @@ macro_rules! impl_chat_store {
                 if let Some(name) = name {
                     match &chat.phone {
                         Some(phone) if chat.kind == chorus_shared::team::ChatKind::Person => {
-                            name_contact(&mut tx, account, phone, name, seq + 1, now).await?;
+                            $crate::store::contacts::name_contact::<$db>(
+                                &mut tx,
+                                account,
+                                phone,
+                                name,
+                                seq + 1,
+                                now,
+                            )
+                            .await?;
                         }
                         _ => {
                             let mut query = QueryBuilder::<$db>::new("UPDATE chats SET name = ");
@@ -524,7 +532,7 @@ macro_rules! impl_chat_store {
                 after_clause(&mut query, "contacts");
                 let contacts: Vec<ContactRow> =
                     query.build_query_as().fetch_all(&mut *conn).await?;
-                let contacts = with_details(
+                let contacts = $crate::store::contacts::with_details::<$db>(
                     &mut conn,
                     contacts.into_iter().map(ContactView::from).collect(),
                 )

@@ -77,8 +77,6 @@ pub(crate) const IDS_PER_STATEMENT: usize = 10_000;
 macro_rules! define_team_store {
     ($store:ty, $db:ty, $write:ident, $read:ident) => {
         mod team_impl {
-            use std::collections::{BTreeMap, HashMap};
-
             use async_trait::async_trait;
             use chorus_shared::queue::MessageView;
             use chorus_shared::team::{
@@ -91,14 +89,13 @@ macro_rules! define_team_store {
 
             use $crate::store::rows::{millis, FileRow, MessageRow, MESSAGE_SELECT};
             use $crate::store::team::{
-                AssignRule, AssigneeSelect, Assignment, ChatQuery, ContactChange, ContactQuery,
-                ContactRecord, NewComment, ChatStore, ContactStore, SeenArrival,
+                AssignRule, AssigneeSelect, Assignment, ChatQuery, ChatStore, NewComment, SeenArrival,
             };
             use $crate::store::team_rows::{
                 ChatRow, CommentRow, ContactRow, CHAT_SELECT, COMMENT_COLUMNS, CONTACT_COLUMNS,
             };
             use $crate::store::team_sql::{
-                cut_feed, digits_pattern, like_pattern, participant_lines, IDS_PER_STATEMENT,
+                cut_feed, digits_pattern, like_pattern, participant_lines,
             };
             use $crate::store::{AccountRef, Conflict, StoreError, StoreResult};
 
@@ -187,177 +184,6 @@ macro_rules! define_team_store {
                 Ok(row.into())
             }
 
-            /// Fills in the tags and attributes of `contacts`.
-            async fn with_details(
-                conn: &mut Conn,
-                mut contacts: Vec<ContactView>,
-            ) -> StoreResult<Vec<ContactView>> {
-                if contacts.is_empty() {
-                    return Ok(contacts);
-                }
-                let mut tags: HashMap<Uuid, Vec<String>> = HashMap::new();
-                let mut attributes: HashMap<Uuid, BTreeMap<String, String>> = HashMap::new();
-                for chunk in contacts.chunks(IDS_PER_STATEMENT) {
-                    let mut query = QueryBuilder::<$db>::new(
-                        "SELECT contact_id, tag FROM contact_tags WHERE contact_id IN (",
-                    );
-                    let mut ids = query.separated(", ");
-                    for contact in chunk {
-                        ids.push_bind(contact.id);
-                    }
-                    query.push(") ORDER BY tag");
-                    let rows: Vec<(Uuid, String)> =
-                        query.build_query_as().fetch_all(&mut *conn).await?;
-                    for (id, tag) in rows {
-                        tags.entry(id).or_default().push(tag);
-                    }
-                    let mut query = QueryBuilder::<$db>::new(
-                        "SELECT contact_id, key, value FROM contact_attributes WHERE contact_id IN (",
-                    );
-                    let mut ids = query.separated(", ");
-                    for contact in chunk {
-                        ids.push_bind(contact.id);
-                    }
-                    query.push(")");
-                    let rows: Vec<(Uuid, String, String)> =
-                        query.build_query_as().fetch_all(&mut *conn).await?;
-                    for (id, key, value) in rows {
-                        attributes.entry(id).or_default().insert(key, value);
-                    }
-                }
-                for contact in &mut contacts {
-                    contact.tags = tags.remove(&contact.id).unwrap_or_default();
-                    contact.attributes = attributes.remove(&contact.id).unwrap_or_default();
-                }
-                Ok(contacts)
-            }
-
-            async fn contact_by_id(
-                conn: &mut Conn,
-                account: AccountRef,
-                id: Uuid,
-            ) -> StoreResult<Option<ContactView>> {
-                let mut query =
-                    QueryBuilder::<$db>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts"));
-                query
-                    .push(" WHERE deleted_at IS NULL AND account_id = ")
-                    .push_bind(account.id())
-                    .push(" AND id = ")
-                    .push_bind(id);
-                let row: Option<ContactRow> =
-                    query.build_query_as().fetch_optional(&mut *conn).await?;
-                let Some(row) = row else { return Ok(None) };
-                Ok(with_details(conn, vec![row.into()]).await?.pop())
-            }
-
-            async fn replace_tags(tx: &mut Tx, id: Uuid, tags: &[String]) -> StoreResult<()> {
-                let mut query =
-                    QueryBuilder::<$db>::new("DELETE FROM contact_tags WHERE contact_id = ");
-                query.push_bind(id);
-                query.build().execute(&mut **tx).await?;
-                if !tags.is_empty() {
-                    let mut query =
-                        QueryBuilder::<$db>::new("INSERT INTO contact_tags (contact_id, tag) ");
-                    query.push_values(tags, |mut row, tag| {
-                        row.push_bind(id).push_bind(tag.clone());
-                    });
-                    query.build().execute(&mut **tx).await?;
-                }
-                Ok(())
-            }
-
-            async fn replace_attributes(
-                tx: &mut Tx,
-                id: Uuid,
-                attributes: &BTreeMap<String, String>,
-            ) -> StoreResult<()> {
-                let mut query =
-                    QueryBuilder::<$db>::new("DELETE FROM contact_attributes WHERE contact_id = ");
-                query.push_bind(id);
-                query.build().execute(&mut **tx).await?;
-                if !attributes.is_empty() {
-                    let mut query = QueryBuilder::<$db>::new(
-                        "INSERT INTO contact_attributes (contact_id, key, value) ",
-                    );
-                    query.push_values(attributes, |mut row, (key, value)| {
-                        row.push_bind(id).push_bind(key.clone()).push_bind(value.clone());
-                    });
-                    query.build().execute(&mut **tx).await?;
-                }
-                Ok(())
-            }
-
-            /// Names a person's contact, creating it (or bringing it back).
-            async fn name_contact(
-                tx: &mut Tx,
-                account: AccountRef,
-                phone: &str,
-                name: Option<String>,
-                seq: i64,
-                now: DateTime<Utc>,
-            ) -> StoreResult<()> {
-                let mut query = QueryBuilder::<$db>::new(
-                    "INSERT INTO contacts (id, account_id, phone, name, source, created_at, seq) ",
-                );
-                query.push_values([()], |mut row, _| {
-                    row.push_bind(Uuid::now_v7())
-                        .push_bind(account.id())
-                        .push_bind(phone.to_owned())
-                        .push_bind(name.clone())
-                        .push_bind("manual")
-                        .push_bind(millis(now))
-                        .push_bind(seq);
-                });
-                query.push(
-                    " ON CONFLICT (account_id, phone) DO UPDATE SET name = excluded.name, \
-                     deleted_at = NULL, seq = excluded.seq",
-                );
-                query.build().execute(&mut **tx).await?;
-                Ok(())
-            }
-
-            fn push_contact_filters(
-                query: &mut QueryBuilder<'static, $db>,
-                account: AccountRef,
-                filter: &ContactQuery,
-            ) {
-                query
-                    .push(" WHERE ct.deleted_at IS NULL AND ct.account_id = ")
-                    .push_bind(account.id());
-                if let Some(tag) = &filter.tag {
-                    query
-                        .push(
-                            " AND EXISTS (SELECT 1 FROM contact_tags t \
-                             WHERE t.contact_id = ct.id AND t.tag = ",
-                        )
-                        .push_bind(tag.clone())
-                        .push(")");
-                }
-                if let Some((key, value)) = &filter.attribute {
-                    query
-                        .push(
-                            " AND EXISTS (SELECT 1 FROM contact_attributes x \
-                             WHERE x.contact_id = ct.id AND x.key = ",
-                        )
-                        .push_bind(key.clone())
-                        .push(" AND x.value = ")
-                        .push_bind(value.clone())
-                        .push(")");
-                }
-                if let Some(search) = &filter.search {
-                    query
-                        .push(" AND (LOWER(COALESCE(ct.name, '')) LIKE ")
-                        .push_bind(like_pattern(search))
-                        .push(" ESCAPE '\\'");
-                    if let Some(digits) = digits_pattern(search) {
-                        query.push(" OR ct.phone LIKE ").push_bind(digits);
-                    }
-                    query.push(")");
-                }
-            }
-
-            const CONTACT_ORDER_KEY: &str = "LOWER(COALESCE(ct.name, ct.phone))";
-
             async fn chat_or_not_found(
                 tx: &mut Tx,
                 account: AccountRef,
@@ -369,7 +195,6 @@ macro_rules! define_team_store {
             }
 
             $crate::store::team_sql::chats::impl_chat_store!($store, $db, $write, $read);
-            $crate::store::team_sql::contacts::impl_contact_store!($store, $db, $write, $read);
 
             #[derive(sqlx::FromRow)]
             struct FileChangeRow {
@@ -460,4 +285,3 @@ macro_rules! define_incoming_chat {
 pub(crate) use define_incoming_chat;
 
 pub(crate) mod chats;
-pub(crate) mod contacts;
