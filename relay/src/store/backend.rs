@@ -149,6 +149,9 @@ pub(crate) trait Backend:
     + Decode<(String, Option<Vec<u8>>)>
     + Decode<(Uuid, Uuid, String, String, i64)>
 {
+    /// The `n`th placeholder (from 1) of a built statement.
+    fn placeholder(n: usize) -> String;
+
     /// Serialises read-then-write changes to an organization's members
     /// (the last admin must stay) where the database does not already.
     async fn lock_organization(conn: &mut Self::Connection, org_id: Uuid) -> StoreResult<()>;
@@ -156,6 +159,12 @@ pub(crate) trait Backend:
 
 #[async_trait]
 impl Backend for sqlx::Sqlite {
+    /// `?`, bound in order: SQLite looks each `$N` up among the names
+    /// before it, which grows with the square of a bulk statement's values.
+    fn placeholder(_n: usize) -> String {
+        "?".to_owned()
+    }
+
     /// Nothing to take: the single writer connection already serialises
     /// every write transaction.
     async fn lock_organization(_conn: &mut Self::Connection, _org_id: Uuid) -> StoreResult<()> {
@@ -165,6 +174,10 @@ impl Backend for sqlx::Sqlite {
 
 #[async_trait]
 impl Backend for sqlx::Postgres {
+    fn placeholder(n: usize) -> String {
+        format!("${n}")
+    }
+
     /// A row lock on the organization, so concurrent relays cannot both
     /// pass a check on its members.
     async fn lock_organization(conn: &mut Self::Connection, org_id: Uuid) -> StoreResult<()> {

@@ -36,17 +36,17 @@ pub(crate) async fn with_details<B: Backend>(
     for chunk in contacts.chunks(IDS_PER_STATEMENT) {
         let ids = chunk.iter().map(|contact| contact.id);
         let mut statement =
-            Statement::new("SELECT contact_id, tag FROM contact_tags WHERE contact_id IN (");
+            Statement::<B>::new("SELECT contact_id, tag FROM contact_tags WHERE contact_id IN (");
         statement.list(ids.clone()).push(") ORDER BY tag");
-        let rows: Vec<(Uuid, String)> = statement.query::<B>().all(conn).await?;
+        let rows: Vec<(Uuid, String)> = statement.query().all(conn).await?;
         for (id, tag) in rows {
             tags.entry(id).or_default().push(tag);
         }
-        let mut statement = Statement::new(
+        let mut statement = Statement::<B>::new(
             "SELECT contact_id, key, value FROM contact_attributes WHERE contact_id IN (",
         );
         statement.list(ids).push(")");
-        let rows: Vec<(Uuid, String, String)> = statement.query::<B>().all(conn).await?;
+        let rows: Vec<(Uuid, String, String)> = statement.query().all(conn).await?;
         for (id, key, value) in rows {
             attributes.entry(id).or_default().insert(key, value);
         }
@@ -86,9 +86,10 @@ async fn replace_tags<B: Backend>(
         .run(conn)
         .await?;
     if !tags.is_empty() {
-        let mut statement = Statement::new("INSERT INTO contact_tags (contact_id, tag) VALUES ");
+        let mut statement =
+            Statement::<B>::new("INSERT INTO contact_tags (contact_id, tag) VALUES ");
         statement.rows(tags, |tag| vec![id.into(), tag.as_str().into()]);
-        statement.query::<B>().run(conn).await?;
+        statement.query().run(conn).await?;
     }
     Ok(())
 }
@@ -104,11 +105,11 @@ async fn replace_attributes<B: Backend>(
         .await?;
     if !attributes.is_empty() {
         let mut statement =
-            Statement::new("INSERT INTO contact_attributes (contact_id, key, value) VALUES ");
+            Statement::<B>::new("INSERT INTO contact_attributes (contact_id, key, value) VALUES ");
         statement.rows(attributes, |(key, value)| {
             vec![id.into(), key.as_str().into(), value.as_str().into()]
         });
-        statement.query::<B>().run(conn).await?;
+        statement.query().run(conn).await?;
     }
     Ok(())
 }
@@ -140,7 +141,11 @@ pub(crate) async fn name_contact<B: Backend>(
 }
 
 /// ` WHERE …` for the contacts `filter` admits (`ct` is the contacts table).
-fn push_contact_filters(statement: &mut Statement, account: AccountRef, filter: &ContactQuery) {
+fn push_contact_filters<B: Backend>(
+    statement: &mut Statement<B>,
+    account: AccountRef,
+    filter: &ContactQuery,
+) {
     statement
         .push(" WHERE ct.deleted_at IS NULL AND ct.account_id = ")
         .arg(account.id());
@@ -176,7 +181,7 @@ fn push_contact_filters(statement: &mut Statement, account: AccountRef, filter: 
 }
 
 /// ` FROM contacts WHERE … AND id IN (…)`: the live contacts of `ids`.
-fn push_contact_ids(statement: &mut Statement, account: AccountRef, ids: &[Uuid]) {
+fn push_contact_ids<B: Backend>(statement: &mut Statement<B>, account: AccountRef, ids: &[Uuid]) {
     statement
         .push(" FROM contacts WHERE deleted_at IS NULL AND account_id = ")
         .arg(account.id())
@@ -257,13 +262,13 @@ impl<B: Backend> ContactStore for SqlStore<B> {
         let contact = contact_by_id::<B>(&mut tx, account, id)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let mut statement = Statement::new("UPDATE contacts SET seq = ");
+        let mut statement = Statement::<B>::new("UPDATE contacts SET seq = ");
         statement.arg(seq);
         if let Some(name) = &change.name {
             statement.push(", name = ").arg(name.clone());
         }
         statement.push(" WHERE id = ").arg(id);
-        statement.query::<B>().run(&mut tx).await?;
+        statement.query().run(&mut tx).await?;
         if change.name.is_some() {
             // The chat list shows the contact's name.
             sqlx::query::<B>("UPDATE chats SET seq = $1 WHERE account_id = $2 AND phone = $3")
@@ -296,15 +301,15 @@ impl<B: Backend> ContactStore for SqlStore<B> {
         filter: ContactQuery,
     ) -> StoreResult<(Vec<ContactView>, i64)> {
         let mut conn = self.read.acquire().await?;
-        let mut statement = Statement::new("SELECT COUNT(*) FROM contacts ct");
+        let mut statement = Statement::<B>::new("SELECT COUNT(*) FROM contacts ct");
         push_contact_filters(&mut statement, account, &filter);
-        let (total,): (i64,) = statement.query::<B>().one(&mut conn).await?;
+        let (total,): (i64,) = statement.query().one(&mut conn).await?;
         let columns: Vec<String> = CONTACT_COLUMNS
             .split(", ")
             .map(|column| format!("ct.{column}"))
             .collect();
         let mut statement =
-            Statement::new(format!("SELECT {} FROM contacts ct", columns.join(", ")));
+            Statement::<B>::new(format!("SELECT {} FROM contacts ct", columns.join(", ")));
         push_contact_filters(&mut statement, account, &filter);
         if let Some((key, phone)) = &filter.after {
             statement
@@ -319,7 +324,7 @@ impl<B: Backend> ContactStore for SqlStore<B> {
         statement
             .push(&format!(" ORDER BY {CONTACT_ORDER_KEY}, ct.phone LIMIT "))
             .arg(filter.limit);
-        let rows: Vec<ContactRow> = statement.query::<B>().all(&mut conn).await?;
+        let rows: Vec<ContactRow> = statement.query().all(&mut conn).await?;
         let contacts = rows.into_iter().map(ContactView::from).collect();
         Ok((with_details::<B>(&mut conn, contacts).await?, total))
     }
@@ -334,7 +339,7 @@ impl<B: Backend> ContactStore for SqlStore<B> {
         let seq = take_seqs::<B>(&mut tx, account, 1).await?;
         let mut added = 0;
         for chunk in contacts.chunks(IDS_PER_STATEMENT / 10) {
-            let mut statement = Statement::new(
+            let mut statement = Statement::<B>::new(
                 "INSERT INTO contacts (id, account_id, phone, name, source, created_at, seq) VALUES ",
             );
             statement.rows(chunk, |(phone, name)| {
@@ -349,7 +354,7 @@ impl<B: Backend> ContactStore for SqlStore<B> {
                 ]
             });
             statement.push(" ON CONFLICT (account_id, phone) DO NOTHING");
-            added += statement.query::<B>().run(&mut tx).await?;
+            added += statement.query().run(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(added)
@@ -365,7 +370,7 @@ impl<B: Backend> ContactStore for SqlStore<B> {
         let seq = take_seqs::<B>(&mut tx, account, 1).await?;
         let mut deleted = 0;
         for chunk in ids.chunks(IDS_PER_STATEMENT) {
-            let mut statement = Statement::new("UPDATE contacts SET deleted_at = ");
+            let mut statement = Statement::<B>::new("UPDATE contacts SET deleted_at = ");
             statement
                 .arg(millis(now))
                 .push(", seq = ")
@@ -375,7 +380,7 @@ impl<B: Backend> ContactStore for SqlStore<B> {
                 .push(" AND id IN (")
                 .list(chunk.iter().copied())
                 .push(")");
-            deleted += statement.query::<B>().run(&mut tx).await?;
+            deleted += statement.query().run(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(deleted)
@@ -395,26 +400,26 @@ impl<B: Backend> ContactStore for SqlStore<B> {
         for chunk in ids.chunks(IDS_PER_STATEMENT) {
             for tag in add {
                 let mut statement =
-                    Statement::new("INSERT INTO contact_tags (contact_id, tag) SELECT id, ");
+                    Statement::<B>::new("INSERT INTO contact_tags (contact_id, tag) SELECT id, ");
                 statement.arg(tag.as_str());
                 push_contact_ids(&mut statement, account, chunk);
                 statement.push(" ON CONFLICT DO NOTHING");
-                statement.query::<B>().run(&mut tx).await?;
+                statement.query().run(&mut tx).await?;
             }
             if !remove.is_empty() {
-                let mut statement = Statement::new("DELETE FROM contact_tags WHERE tag IN (");
+                let mut statement = Statement::<B>::new("DELETE FROM contact_tags WHERE tag IN (");
                 statement
                     .list(remove.iter().map(String::as_str))
                     .push(") AND contact_id IN (SELECT id");
                 push_contact_ids(&mut statement, account, chunk);
                 statement.push(")");
-                statement.query::<B>().run(&mut tx).await?;
+                statement.query().run(&mut tx).await?;
             }
-            let mut statement = Statement::new("UPDATE contacts SET seq = ");
+            let mut statement = Statement::<B>::new("UPDATE contacts SET seq = ");
             statement.arg(seq).push(" WHERE id IN (SELECT id");
             push_contact_ids(&mut statement, account, chunk);
             statement.push(")");
-            changed += statement.query::<B>().run(&mut tx).await?;
+            changed += statement.query().run(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(changed)

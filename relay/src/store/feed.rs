@@ -1,7 +1,4 @@
-//! Helpers every store's SQL shares: positions in an account's change feed,
-//! and placeholder lists for `IN (...)`.
-
-use uuid::Uuid;
+//! Positions in an account's change feed, which every store's writes take.
 
 use super::backend::{Args as _, Backend, Fetch as _};
 use super::{AccountRef, StoreResult};
@@ -25,31 +22,4 @@ pub(crate) async fn take_seqs<B: Backend>(
     .one(conn)
     .await?;
     Ok(end - n + 1)
-}
-
-/// `$first, $first+1, ...`: `count` placeholders for a list.
-pub(crate) fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Binds each id of a list, in order.
-pub(crate) fn bind_ids<'q, B: Backend>(
-    query: super::backend::Sql<'q, B>,
-    ids: &[Uuid],
-) -> super::backend::Sql<'q, B> {
-    ids.iter().fold(query, |query, id| query.arg(*id))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::placeholders;
-
-    #[test]
-    fn placeholders_count_on_from_the_first() {
-        assert_eq!(placeholders(2, 3), "$2, $3, $4");
-        assert_eq!(placeholders(1, 0), "");
-    }
 }

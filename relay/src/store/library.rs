@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::backend::{Args as _, Backend, Fetch as _, SqlStore};
-use super::feed::{bind_ids, placeholders, take_seqs};
+use super::feed::take_seqs;
 use super::rows::{millis, FileRow};
+use super::statement::Statement;
 use super::{AccountRef, LibraryStore, StoreError, StoreResult};
 
 const FILE_COLUMNS: &str = "id, name, mime, kind, size, created_at";
@@ -130,11 +131,14 @@ impl<B: Backend> LibraryStore for SqlStore<B> {
         if ids.is_empty() {
             return Ok(());
         }
-        let sql = format!(
-            "UPDATE files SET purged_at = $1 WHERE id IN ({})",
-            placeholders(2, ids.len())
-        );
-        bind_ids::<B>(sqlx::query::<B>(&sql).arg(millis(now)), ids)
+        let mut statement = Statement::<B>::new("UPDATE files SET purged_at = ");
+        statement
+            .arg(millis(now))
+            .push(" WHERE id IN (")
+            .list(ids.iter().copied())
+            .push(")");
+        statement
+            .query()
             .run(&mut *self.write.acquire().await?)
             .await?;
         Ok(())

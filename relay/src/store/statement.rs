@@ -1,6 +1,12 @@
 //! Statements whose text depends on the request (optional filters, lists of
-//! ids, many rows at once): built as text with numbered placeholders and the
-//! values to bind, then run on any [`Backend`] like a fixed query.
+//! ids, many rows at once): built as text with placeholders and the values
+//! to bind, then run like a fixed query.
+//!
+//! Placeholders are the backend's own ([`Backend::placeholder`]): a bulk
+//! statement binds thousands of values, and SQLite parses each `$N` as a
+//! name it looks up among those before it (quadratic), but `?` in order.
+
+use std::marker::PhantomData;
 
 use uuid::Uuid;
 
@@ -49,33 +55,34 @@ impl From<Option<String>> for Arg {
     }
 }
 
-/// SQL text with `$1`, `$2`, ... and the values they stand for.
-#[derive(Debug, Default)]
-pub(crate) struct Statement {
+/// SQL text with placeholders for `B` and the values they stand for.
+#[derive(Debug)]
+pub(crate) struct Statement<B> {
     text: String,
     args: Vec<Arg>,
+    backend: PhantomData<B>,
 }
 
-impl Statement {
+impl<B: Backend> Statement<B> {
     /// A statement starting with `text`.
-    pub(crate) fn new(text: impl Into<String>) -> Statement {
+    pub(crate) fn new(text: impl Into<String>) -> Statement<B> {
         Statement {
             text: text.into(),
             args: Vec::new(),
+            backend: PhantomData,
         }
     }
 
     /// Appends SQL text.
-    pub(crate) fn push(&mut self, text: &str) -> &mut Statement {
+    pub(crate) fn push(&mut self, text: &str) -> &mut Statement<B> {
         self.text.push_str(text);
         self
     }
 
     /// Appends a placeholder for `value`.
-    pub(crate) fn arg(&mut self, value: impl Into<Arg>) -> &mut Statement {
+    pub(crate) fn arg(&mut self, value: impl Into<Arg>) -> &mut Statement<B> {
         self.args.push(value.into());
-        self.text.push('$');
-        self.text.push_str(&self.args.len().to_string());
+        self.text.push_str(&B::placeholder(self.args.len()));
         self
     }
 
@@ -83,7 +90,7 @@ impl Statement {
     pub(crate) fn list<A: Into<Arg>>(
         &mut self,
         values: impl IntoIterator<Item = A>,
-    ) -> &mut Statement {
+    ) -> &mut Statement<B> {
         for (i, value) in values.into_iter().enumerate() {
             if i > 0 {
                 self.text.push_str(", ");
@@ -99,7 +106,7 @@ impl Statement {
         &mut self,
         items: impl IntoIterator<Item = T>,
         row: impl Fn(T) -> Vec<Arg>,
-    ) -> &mut Statement {
+    ) -> &mut Statement<B> {
         for (i, item) in items.into_iter().enumerate() {
             self.text.push_str(if i > 0 { ", (" } else { "(" });
             self.list(row(item));
@@ -108,8 +115,8 @@ impl Statement {
         self
     }
 
-    /// The statement as a query for `B`, its values bound in order.
-    pub(crate) fn query<B: Backend>(&self) -> Sql<'_, B> {
+    /// The statement as a query, its values bound in order.
+    pub(crate) fn query(&self) -> Sql<'_, B> {
         self.args
             .iter()
             .fold(sqlx::query::<B>(&self.text), |query, arg| match arg {
@@ -125,15 +132,24 @@ impl Statement {
 mod tests {
     use super::*;
 
-    #[test]
-    fn placeholders_are_numbered_as_values_are_added() {
-        let mut statement = Statement::new("INSERT INTO t (a, b) VALUES ");
+    fn built<B: Backend>() -> Statement<B> {
+        let mut statement = Statement::<B>::new("INSERT INTO t (a, b) VALUES ");
         statement.rows([(1, "x"), (2, "y")], |(n, s)| vec![Arg::Int(n), s.into()]);
         statement.push(" WHERE c IN (").list(["p", "q"]).push(")");
+        statement
+    }
+
+    #[test]
+    fn placeholders_follow_the_backend_as_values_are_added() {
+        let postgres = built::<sqlx::Postgres>();
         assert_eq!(
-            statement.text,
+            postgres.text,
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) WHERE c IN ($5, $6)"
         );
-        assert_eq!(statement.args.len(), 6);
+        assert_eq!(postgres.args.len(), 6);
+        assert_eq!(
+            built::<sqlx::Sqlite>().text,
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) WHERE c IN (?, ?)"
+        );
     }
 }

@@ -89,7 +89,8 @@ macro_rules! define_team_store {
 
             use $crate::store::rows::{millis, FileRow, MessageRow, MESSAGE_SELECT};
             use $crate::store::team::{
-                AssignRule, AssigneeSelect, Assignment, ChatQuery, ChatStore, NewComment, SeenArrival,
+                AssignRule, AssigneeSelect, Assignment, ChatQuery, ChatStore, NewComment,
+                SeenArrival,
             };
             use $crate::store::team_rows::{
                 ChatRow, CommentRow, ContactRow, CHAT_SELECT, COMMENT_COLUMNS, CONTACT_COLUMNS,
