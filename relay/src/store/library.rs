@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::backend::{Args as _, Backend, Fetch as _, SqlStore};
 use super::feed::take_seqs;
 use super::rows::{millis, FileRow};
-use super::statement::Statement;
+use super::statement::{Arg, Statement};
 use super::{AccountRef, LibraryStore, StoreError, StoreResult};
 
 const FILE_COLUMNS: &str = "id, name, mime, kind, size, created_at";
@@ -36,23 +36,7 @@ impl<B: Backend> LibraryStore for SqlStore<B> {
         name: &str,
         _now: DateTime<Utc>,
     ) -> StoreResult<FileView> {
-        let mut tx = self.write.begin().await?;
-        let seq = take_seqs::<B>(&mut tx, account, 1).await?;
-        let sql = format!(
-            "UPDATE files SET name = $1, seq = $2 \
-             WHERE deleted_at IS NULL AND origin = 'library' AND account_id = $3 AND id = $4 \
-             RETURNING {FILE_COLUMNS}"
-        );
-        let row: Option<FileRow> = sqlx::query::<B>(&sql)
-            .arg(name)
-            .arg(seq)
-            .arg(account.id())
-            .arg(id)
-            .one_or_none(&mut *tx)
-            .await?;
-        let file = row.ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(file.into())
+        change_file(self, account, id, "name", name.into()).await
     }
 
     async fn delete_file(
@@ -61,23 +45,7 @@ impl<B: Backend> LibraryStore for SqlStore<B> {
         id: Uuid,
         now: DateTime<Utc>,
     ) -> StoreResult<FileView> {
-        let mut tx = self.write.begin().await?;
-        let seq = take_seqs::<B>(&mut tx, account, 1).await?;
-        let sql = format!(
-            "UPDATE files SET deleted_at = $1, seq = $2 \
-             WHERE deleted_at IS NULL AND origin = 'library' AND account_id = $3 AND id = $4 \
-             RETURNING {FILE_COLUMNS}"
-        );
-        let row: Option<FileRow> = sqlx::query::<B>(&sql)
-            .arg(millis(now))
-            .arg(seq)
-            .arg(account.id())
-            .arg(id)
-            .one_or_none(&mut *tx)
-            .await?;
-        let file = row.ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(file.into())
+        change_file(self, account, id, "deleted_at", millis(now).into()).await
     }
 
     async fn file_uploader(&self, account: AccountRef, id: Uuid) -> StoreResult<Option<Uuid>> {
@@ -143,4 +111,30 @@ impl<B: Backend> LibraryStore for SqlStore<B> {
             .await?;
         Ok(())
     }
+}
+
+/// Sets `column` of a file still in the library, moving it in the feed.
+async fn change_file<B: Backend>(
+    store: &SqlStore<B>,
+    account: AccountRef,
+    id: Uuid,
+    column: &str,
+    value: Arg,
+) -> StoreResult<FileView> {
+    let mut tx = store.write.begin().await?;
+    let seq = take_seqs::<B>(&mut tx, account, 1).await?;
+    let mut statement = Statement::<B>::new(format!("UPDATE files SET {column} = "));
+    statement
+        .arg(value)
+        .push(", seq = ")
+        .arg(seq)
+        .push(" WHERE deleted_at IS NULL AND origin = 'library' AND account_id = ")
+        .arg(account.id())
+        .push(" AND id = ")
+        .arg(id)
+        .push(&format!(" RETURNING {FILE_COLUMNS}"));
+    let row: Option<FileRow> = statement.query().one_or_none(&mut tx).await?;
+    let file = row.ok_or(StoreError::NotFound)?;
+    tx.commit().await?;
+    Ok(file.into())
 }
