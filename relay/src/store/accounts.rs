@@ -1,6 +1,9 @@
 //! [`AccountStore`] (users, sessions, organizations, members, invites and
 //! the audit log) for every [`Backend`]: its SQL is written once, as
 //! ordinary functions, and reads the same on SQLite and PostgreSQL.
+//!
+//! Over 500 lines because it is one trait's implementation, one method per
+//! operation in the trait's order; each method is a few statements long.
 
 use async_trait::async_trait;
 use chorus_shared::account::{AccountType, InviteState, Role};
