@@ -20,11 +20,12 @@ use sqlx::query::Query;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use uuid::Uuid;
 
+use super::rows::MessageRow;
 use super::rows::{
     CredentialsRow, FileRow, InviteRow, MemberRow, MembershipRow, OrganizationRow,
     ReceivedInviteRow, UserRow,
 };
-use super::team_rows::ContactRow;
+use super::team_rows::{ChatRow, CommentRow, ContactRow, FileChangeRow};
 use super::StoreResult;
 
 /// A query under construction.
@@ -140,6 +141,11 @@ pub(crate) trait Backend:
     + Decode<ReceivedInviteRow>
     + Decode<FileRow>
     + Decode<ContactRow>
+    + Decode<ChatRow>
+    + Decode<CommentRow>
+    + Decode<FileChangeRow>
+    + Decode<MessageRow>
+    + Decode<(Uuid, String, Option<String>, Option<i64>)>
     + Decode<(Uuid, Option<i64>)>
     + Decode<(Uuid, String)>
     + Decode<(Uuid, String, String)>

@@ -2,19 +2,20 @@
 //!
 //! [`Store`] is what the rest of the relay sees; [`SqliteStore`] (the embedded
 //! default) and [`PgStore`] (for larger deployments) are the two instances of
-//! one struct, `SqlStore<B>`, each with its own embedded migrations. Where the
-//! SQL is written as ordinary functions over `backend::Backend`
-//! (`accounts`, `contacts`, `library`), one implementation serves both; the queue and teamwork SQL
-//! is still instantiated per backend by macros (`queue_sql`, `team_sql`,
-//! `send_batch`, `report_batch`). Row types and their conversion to API types
-//! live in `rows` and `team_rows` and serve both backends. The store holds no
-//! permission logic: callers check roles first, and every method that reaches
-//! into an organization takes that organization's id so queries stay scoped.
+//! one struct, `SqlStore<B>`, each with its own embedded migrations. The SQL of
+//! `accounts`, `chats`, `contacts` and `library` is written once as ordinary
+//! functions over `backend::Backend`; the queue's is still instantiated per
+//! backend by macros (`queue_sql`, `send_batch`, `report_batch`). Row types
+//! and their conversion to API types live in `rows` and `team_rows` and serve
+//! both backends. The store holds no permission logic: callers check roles
+//! first, and every method that reaches into an organization takes that
+//! organization's id so queries stay scoped.
 
 mod account_ref;
 mod accounts;
 pub(crate) mod backend;
-mod contacts;
+pub(crate) mod chats;
+pub(crate) mod contacts;
 mod feed;
 mod library;
 mod postgres;

@@ -211,7 +211,6 @@ macro_rules! define_queue_store {
             .await
         }
 
-        $crate::store::team_sql::define_incoming_chat!($db);
 
         /// Moves messages out of a lease back to the queue.
         async fn requeue(
@@ -437,7 +436,9 @@ macro_rules! define_queue_store {
                         .ok_or(StoreError::NotFound)?;
                     return Ok((message, true));
                 }
-                let chat = upsert_incoming_chat(&mut tx, account, &chat, seq, now).await?;
+                let chat =
+                    $crate::store::chats::upsert_incoming_chat::<$db>(&mut tx, account, &chat, seq, now)
+                        .await?;
                 let cost = incoming.kind.cost();
                 let paid = draw(&mut tx, account, cost, now).await?.is_ok();
                 sqlx::query(

@@ -23,6 +23,14 @@ pub(crate) enum Arg {
     Text(String),
     /// Text or NULL.
     OptText(Option<String>),
+    /// An id or NULL.
+    OptUuid(Option<Uuid>),
+}
+
+impl From<Option<Uuid>> for Arg {
+    fn from(value: Option<Uuid>) -> Self {
+        Arg::OptUuid(value)
+    }
 }
 
 impl From<Uuid> for Arg {
@@ -124,6 +132,7 @@ impl<B: Backend> Statement<B> {
                 Arg::Int(value) => query.arg(*value),
                 Arg::Text(value) => query.arg(value.as_str()),
                 Arg::OptText(value) => query.arg(value.as_deref()),
+                Arg::OptUuid(value) => query.arg(*value),
             })
     }
 }

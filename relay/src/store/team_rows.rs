@@ -178,6 +178,16 @@ impl From<ContactRow> for ContactView {
     }
 }
 
+/// A file of the teamwork change feed: the file, whether it was deleted,
+/// and its feed position.
+#[derive(sqlx::FromRow)]
+pub(crate) struct FileChangeRow {
+    #[sqlx(flatten)]
+    pub(crate) file: super::rows::FileRow,
+    pub(crate) deleted_at: Option<i64>,
+    pub(crate) seq: i64,
+}
+
 /// [`COMMENT_COLUMNS`] plus `account_id, idempotency_key`, for finding
 /// retries of sends that became comments.
 #[derive(sqlx::FromRow)]

@@ -36,5 +36,3 @@ impl SqlStore<sqlx::Postgres> {
         })
     }
 }
-
-crate::store::team_sql::define_team_store!(super::PgStore, sqlx::Postgres, write, read);

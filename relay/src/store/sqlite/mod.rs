@@ -38,5 +38,3 @@ impl SqlStore<sqlx::Sqlite> {
         Ok(Self { read, write })
     }
 }
-
-crate::store::team_sql::define_team_store!(super::SqliteStore, sqlx::Sqlite, write, read);
