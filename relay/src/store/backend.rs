@@ -20,11 +20,11 @@ use sqlx::query::Query;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use uuid::Uuid;
 
-use super::rows::MessageRow;
 use super::rows::{
     CredentialsRow, FileRow, InviteRow, MemberRow, MembershipRow, OrganizationRow,
     ReceivedInviteRow, UserRow,
 };
+use super::rows::{MessageRow, StateRow};
 use super::team_rows::{ChatRow, CommentRow, ContactRow, FileChangeRow};
 use super::StoreResult;
 
@@ -146,6 +146,9 @@ pub(crate) trait Backend:
     + Decode<FileChangeRow>
     + Decode<MessageRow>
     + Decode<(Uuid, String, Option<String>, Option<i64>)>
+    + Decode<StateRow>
+    + Decode<(Uuid, i64)>
+    + Decode<(Uuid, Uuid, i64)>
     + Decode<(Uuid, Option<i64>)>
     + Decode<(Uuid, String)>
     + Decode<(Uuid, String, String)>

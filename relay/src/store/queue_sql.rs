@@ -253,7 +253,6 @@ macro_rules! define_queue_store {
 
         $crate::store::send_batch::define_queue_batch!($db);
 
-        $crate::store::report_batch::define_apply_reports!($db);
 
         #[async_trait]
         impl QueueStore for $store {
@@ -346,7 +345,10 @@ macro_rules! define_queue_store {
             ) -> StoreResult<Vec<MessageView>> {
                 let mut tx = self.$write.begin().await?;
                 lock_account(&mut tx, account).await?;
-                let leased = lease_next_in(&mut tx, account, owner, now, lease_until, window).await?;
+                let leased = $crate::store::report_batch::lease_next_in::<$db>(
+                    &mut tx, account, owner, now, lease_until, window,
+                )
+                .await?;
                 tx.commit().await?;
                 Ok(leased)
             }
@@ -358,7 +360,10 @@ macro_rules! define_queue_store {
                 lease_until: DateTime<Utc>,
             ) -> StoreResult<Vec<StoreResult<Applied>>> {
                 let mut tx = self.$write.begin().await?;
-                let results = apply_report_batch(&mut tx, reports, now, lease_until).await?;
+                let results = $crate::store::report_batch::apply_report_batch::<$db>(
+                    &mut tx, reports, now, lease_until,
+                )
+                .await?;
                 tx.commit().await?;
                 Ok(results)
             }

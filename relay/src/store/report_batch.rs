@@ -8,12 +8,14 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chorus_shared::message::MessageStatus;
 use chorus_shared::protocol::DeliveryReport;
-use chorus_shared::queue::MessageView;
+use chorus_shared::queue::{LedgerKind, MessageView};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::backend::{Args as _, Backend, Fetch as _};
 use super::queue::{Applied, LeaseOffer, Report};
-use super::rows::{millis, time};
+use super::rows::{millis, time, MessageRow, StateRow, MESSAGE_SELECT};
+use super::statement::{Arg, Statement};
 use super::AccountRef;
 use super::{StoreError, StoreResult};
 
@@ -235,264 +237,239 @@ pub(crate) fn plan(
     }
 }
 
-/// Defines, for one backend, `write_states(tx, states)` (every changed
-/// message's new state in one `UPDATE`), `apply_report_batch(tx, reports,
-/// now, lease_until)` (the reads, the [`plan`], and the writes) and
-/// `lease_next_in(tx, ...)` (the account's next queued messages leased in
-/// four statements, however many). The caller holds the account's lock.
-macro_rules! define_apply_reports {
-    ($db:ty) => {
-        /// Writes the given states, one statement for them all.
-        async fn write_states(
-            tx: &mut sqlx::Transaction<'static, $db>,
-            states: &[$crate::store::report_batch::MessageState],
-        ) -> $crate::store::StoreResult<()> {
-            use sqlx::QueryBuilder;
-            if states.is_empty() {
-                return Ok(());
-            }
-            let mut query = QueryBuilder::<$db>::new("UPDATE messages SET ");
-            let columns: [(&str, fn(&$crate::store::report_batch::MessageState, &mut QueryBuilder<'static, $db>)); 8] = [
-                ("status", |s, q| { q.push_bind(s.view.status.as_str()); }),
-                ("wa_id", |s, q| { q.push_bind(s.view.wa_id.clone()); }),
-                ("failure_reason", |s, q| { q.push_bind(s.view.failure_reason.clone()); }),
-                ("lease_owner", |s, q| { q.push_bind(s.lease_owner.clone()); }),
-                ("lease_until", |s, q| { q.push_bind(s.lease_until); }),
-                ("credits", |s, q| { q.push_bind(s.credits.clone()); }),
-                ("seq", |s, q| { q.push_bind(s.view.seq); }),
-                ("updated_at", |s, q| { q.push_bind($crate::store::rows::millis(s.view.updated_at)); }),
-            ];
-            for (index, (column, bind)) in columns.iter().enumerate() {
-                if index > 0 {
-                    query.push(", ");
-                }
-                query.push(*column).push(" = CASE id");
-                for state in states {
-                    query.push(" WHEN ").push_bind(state.view.id).push(" THEN ");
-                    bind(state, &mut query);
-                }
-                query.push(" END");
-            }
-            query.push(" WHERE id IN (");
-            let mut ids = query.separated(", ");
-            for state in states {
-                ids.push_bind(state.view.id);
-            }
-            query.push(")");
-            query.build().execute(&mut **tx).await?;
-            Ok(())
+/// Writes the given states, one statement for them all.
+async fn write_states<B: Backend>(
+    conn: &mut B::Connection,
+    states: &[MessageState],
+) -> StoreResult<()> {
+    if states.is_empty() {
+        return Ok(());
+    }
+    type Column = fn(&MessageState) -> Arg;
+    let columns: [(&str, Column); 8] = [
+        ("status", |s| s.view.status.as_str().into()),
+        ("wa_id", |s| s.view.wa_id.clone().into()),
+        ("failure_reason", |s| s.view.failure_reason.clone().into()),
+        ("lease_owner", |s| s.lease_owner.clone().into()),
+        ("lease_until", |s| s.lease_until.into()),
+        ("credits", |s| s.credits.as_str().into()),
+        ("seq", |s| s.view.seq.into()),
+        ("updated_at", |s| millis(s.view.updated_at).into()),
+    ];
+    let mut statement = Statement::<B>::new("UPDATE messages SET ");
+    for (index, (column, value)) in columns.iter().enumerate() {
+        if index > 0 {
+            statement.push(", ");
         }
-
-        /// Applies a batch of reports in one transaction, in a fixed number
-        /// of statements.
-        async fn apply_report_batch(
-            tx: &mut sqlx::Transaction<'static, $db>,
-            reports: Vec<$crate::store::Report>,
-            now: chrono::DateTime<chrono::Utc>,
-            lease_until: chrono::DateTime<chrono::Utc>,
-        ) -> $crate::store::StoreResult<Vec<$crate::store::StoreResult<$crate::store::Applied>>> {
-            use std::collections::HashMap;
-
-            use chorus_shared::queue::{LedgerKind, MessageView};
-            use sqlx::QueryBuilder;
-            use uuid::Uuid;
-
-            use $crate::store::report_batch::{needs, offers, plan, MessageState, ReportFacts};
-            use $crate::store::rows::{millis, StateRow, MESSAGE_SELECT};
-
-            if reports.is_empty() {
-                return Ok(Vec::new());
-            }
-            let needs = needs(&reports);
-            let mut facts = ReportFacts::default();
-            let at = millis(now);
-
-            let mut query = QueryBuilder::<$db>::new("INSERT INTO accounts (id, kind, change_seq) ");
-            query.push_values(&needs.accounts, |mut row, (account, reports)| {
-                row.push_bind(account.id())
-                    .push_bind(account.kind())
-                    .push_bind(*reports);
-            });
-            query.push(
-                " ON CONFLICT (id) DO UPDATE SET change_seq = accounts.change_seq + excluded.change_seq \
-                 RETURNING id, change_seq",
-            );
-            let ends: Vec<(Uuid, i64)> = query.build_query_as().fetch_all(&mut **tx).await?;
-            for (id, end) in ends {
-                let count = needs
-                    .accounts
-                    .iter()
-                    .find(|(account, _)| account.id() == id)
-                    .map_or(0, |(_, count)| *count);
-                facts.seq_start.insert(id, end - count + 1);
-            }
-
-            let mut query = QueryBuilder::<$db>::new(MESSAGE_SELECT.replacen(
-                " FROM messages m",
-                ", m.lease_owner, m.lease_until, m.credits FROM messages m",
-                1,
-            ));
-            query.push(" WHERE m.id IN (");
-            let mut ids = query.separated(", ");
-            for id in &needs.message_ids {
-                ids.push_bind(*id);
-            }
-            query.push(")");
-            let rows: Vec<StateRow> = query.build_query_as().fetch_all(&mut **tx).await?;
-            for row in rows {
-                let account = row.message.account_id;
-                let state = MessageState {
-                    lease_owner: row.lease_owner,
-                    lease_until: row.lease_until,
-                    credits: row.credits,
-                    view: MessageView::from(row.message),
-                };
-                facts.messages.insert(state.view.id, (account, state));
-            }
-
-            if !needs.wa_ids.is_empty() {
-                let mut query = QueryBuilder::<$db>::new(
-                    "SELECT account_id, wa_id FROM messages WHERE wa_id IN (",
-                );
-                let mut ids = query.separated(", ");
-                for wa_id in &needs.wa_ids {
-                    ids.push_bind(wa_id.clone());
-                }
-                query.push(")");
-                let taken: Vec<(Uuid, String)> = query.build_query_as().fetch_all(&mut **tx).await?;
-                facts.taken_wa_ids.extend(taken);
-            }
-
-            let mut writes = plan(&reports, facts, now, lease_until);
-            write_states(tx, &writes.states).await?;
-
-            let settled: Vec<Uuid> = writes
-                .committed
-                .iter()
-                .copied()
-                .chain(writes.released.iter().map(|(_, id)| *id))
-                .collect();
-            if !writes.released.is_empty() {
-                let mut query = QueryBuilder::<$db>::new(
-                    "SELECT message_id, grant_id, amount FROM credit_holds WHERE message_id IN (",
-                );
-                let mut ids = query.separated(", ");
-                for (_, id) in &writes.released {
-                    ids.push_bind(*id);
-                }
-                query.push(")");
-                let holds: Vec<(Uuid, Uuid, i64)> =
-                    query.build_query_as().fetch_all(&mut **tx).await?;
-                let mut returned: HashMap<Uuid, i64> = HashMap::new();
-                let mut per_message: HashMap<Uuid, i64> = HashMap::new();
-                for (message, grant, amount) in &holds {
-                    *returned.entry(*grant).or_default() += amount;
-                    *per_message.entry(*message).or_default() += amount;
-                }
-                for (grant, amount) in returned {
-                    let mut query = QueryBuilder::<$db>::new(
-                        "UPDATE credit_grants SET remaining = remaining + ",
-                    );
-                    query.push_bind(amount).push(" WHERE id = ").push_bind(grant);
-                    query.build().execute(&mut **tx).await?;
-                }
-                let mut query = QueryBuilder::<$db>::new(
-                    "INSERT INTO ledger (account_id, kind, delta, message_id, grant_id, at) ",
-                );
-                query.push_values(&writes.released, |mut row, (account, message)| {
-                    row.push_bind(account.id())
-                        .push_bind(LedgerKind::Release.as_str())
-                        .push_bind(per_message.get(message).copied().unwrap_or(0))
-                        .push_bind(*message)
-                        .push_bind(None::<Uuid>)
-                        .push_bind(at);
-                });
-                query.build().execute(&mut **tx).await?;
-            }
-            if !settled.is_empty() {
-                let mut query =
-                    QueryBuilder::<$db>::new("DELETE FROM credit_holds WHERE message_id IN (");
-                let mut ids = query.separated(", ");
-                for id in settled {
-                    ids.push_bind(id);
-                }
-                query.push(")");
-                query.build().execute(&mut **tx).await?;
-            }
-            for (account, offer, index) in offers(&reports, &writes) {
-                let leased =
-                    lease_next_in(tx, account, &offer.owner, now, offer.until, offer.window).await?;
-                if let Some(Ok(applied)) = writes.results.get_mut(index) {
-                    applied.leased = leased;
-                }
-            }
-            Ok(writes.results)
+        statement.push(column).push(" = CASE id");
+        for state in states {
+            statement
+                .push(" WHEN ")
+                .arg(state.view.id)
+                .push(" THEN ")
+                .arg(value(state));
         }
-
-        /// Leases the account's next queued messages to `owner`, in queue
-        /// order, so that at most `window` are under lease.
-        async fn lease_next_in(
-            tx: &mut sqlx::Transaction<'static, $db>,
-            account: $crate::store::AccountRef,
-            owner: &str,
-            now: chrono::DateTime<chrono::Utc>,
-            lease_until: chrono::DateTime<chrono::Utc>,
-            window: i64,
-        ) -> $crate::store::StoreResult<Vec<chorus_shared::queue::MessageView>> {
-            use chorus_shared::message::MessageStatus;
-            use chorus_shared::queue::MessageView;
-            use sqlx::QueryBuilder;
-
-            use $crate::store::report_batch::MessageState;
-            use $crate::store::rows::{millis, time, MessageRow, MESSAGE_SELECT};
-
-            let mut query = QueryBuilder::<$db>::new(
-                "SELECT COUNT(*) FROM messages WHERE status = 'sending' AND account_id = ",
-            );
-            query.push_bind(account.id());
-            let (in_flight,): (i64,) = query.build_query_as().fetch_one(&mut **tx).await?;
-            let room = window - in_flight;
-            if room <= 0 {
-                return Ok(Vec::new());
-            }
-            let mut query = QueryBuilder::<$db>::new(MESSAGE_SELECT);
-            query
-                .push(" WHERE m.status = 'queued' AND m.account_id = ")
-                .push_bind(account.id())
-                .push(" ORDER BY m.queue_pos LIMIT ")
-                .push_bind(room);
-            let next: Vec<MessageRow> = query.build_query_as().fetch_all(&mut **tx).await?;
-            if next.is_empty() {
-                return Ok(Vec::new());
-            }
-            let mut query = QueryBuilder::<$db>::new("UPDATE accounts SET change_seq = change_seq + ");
-            query
-                .push_bind(next.len() as i64)
-                .push(" WHERE id = ")
-                .push_bind(account.id())
-                .push(" RETURNING change_seq");
-            let (end,): (i64,) = query.build_query_as().fetch_one(&mut **tx).await?;
-            let first = end - next.len() as i64 + 1;
-            let updated_at = time(millis(now));
-            let states: Vec<MessageState> = next
-                .into_iter()
-                .zip(first..)
-                .map(|(row, seq)| {
-                    let mut view = MessageView::from(row);
-                    view.status = MessageStatus::Sending;
-                    view.seq = seq;
-                    view.updated_at = updated_at;
-                    MessageState {
-                        view,
-                        lease_owner: Some(owner.to_owned()),
-                        lease_until: Some(millis(lease_until)),
-                        credits: "reserved".into(),
-                    }
-                })
-                .collect();
-            write_states(tx, &states).await?;
-            Ok(states.into_iter().map(|state| state.view).collect())
-        }
-    };
+        statement.push(" END");
+    }
+    statement
+        .push(" WHERE id IN (")
+        .list(states.iter().map(|state| state.view.id))
+        .push(")");
+    statement.query().run(conn).await?;
+    Ok(())
 }
-pub(crate) use define_apply_reports;
+
+/// Applies a batch of reports in one transaction, in a fixed number of
+/// statements. The caller holds the transaction; it commits.
+pub(crate) async fn apply_report_batch<B: Backend>(
+    conn: &mut B::Connection,
+    reports: Vec<Report>,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> StoreResult<Vec<StoreResult<Applied>>> {
+    if reports.is_empty() {
+        return Ok(Vec::new());
+    }
+    let needs = needs(&reports);
+    let mut facts = ReportFacts::default();
+    let at = millis(now);
+
+    let mut statement = Statement::<B>::new("INSERT INTO accounts (id, kind, change_seq) VALUES ");
+    statement.rows(&needs.accounts, |(account, reports)| {
+        vec![
+            account.id().into(),
+            account.kind().into(),
+            (*reports).into(),
+        ]
+    });
+    statement.push(
+        " ON CONFLICT (id) DO UPDATE SET change_seq = accounts.change_seq + excluded.change_seq \
+         RETURNING id, change_seq",
+    );
+    let ends: Vec<(Uuid, i64)> = statement.query().all(&mut *conn).await?;
+    for (id, end) in ends {
+        let count = needs
+            .accounts
+            .iter()
+            .find(|(account, _)| account.id() == id)
+            .map_or(0, |(_, count)| *count);
+        facts.seq_start.insert(id, end - count + 1);
+    }
+
+    let mut statement = Statement::<B>::new(MESSAGE_SELECT.replacen(
+        " FROM messages m",
+        ", m.lease_owner, m.lease_until, m.credits FROM messages m",
+        1,
+    ));
+    statement
+        .push(" WHERE m.id IN (")
+        .list(needs.message_ids.iter().copied())
+        .push(")");
+    let rows: Vec<StateRow> = statement.query().all(&mut *conn).await?;
+    for row in rows {
+        let account = row.message.account_id;
+        let state = MessageState {
+            lease_owner: row.lease_owner,
+            lease_until: row.lease_until,
+            credits: row.credits,
+            view: MessageView::from(row.message),
+        };
+        facts.messages.insert(state.view.id, (account, state));
+    }
+
+    if !needs.wa_ids.is_empty() {
+        let mut statement =
+            Statement::<B>::new("SELECT account_id, wa_id FROM messages WHERE wa_id IN (");
+        statement
+            .list(needs.wa_ids.iter().map(String::as_str))
+            .push(")");
+        let taken: Vec<(Uuid, String)> = statement.query().all(&mut *conn).await?;
+        facts.taken_wa_ids.extend(taken);
+    }
+
+    let mut writes = plan(&reports, facts, now, lease_until);
+    write_states::<B>(&mut *conn, &writes.states).await?;
+
+    let settled: Vec<Uuid> = writes
+        .committed
+        .iter()
+        .copied()
+        .chain(writes.released.iter().map(|(_, id)| *id))
+        .collect();
+    if !writes.released.is_empty() {
+        let mut statement = Statement::<B>::new(
+            "SELECT message_id, grant_id, amount FROM credit_holds WHERE message_id IN (",
+        );
+        statement
+            .list(writes.released.iter().map(|(_, id)| *id))
+            .push(")");
+        let holds: Vec<(Uuid, Uuid, i64)> = statement.query().all(&mut *conn).await?;
+        let mut returned: HashMap<Uuid, i64> = HashMap::new();
+        let mut per_message: HashMap<Uuid, i64> = HashMap::new();
+        for (message, grant, amount) in &holds {
+            *returned.entry(*grant).or_default() += amount;
+            *per_message.entry(*message).or_default() += amount;
+        }
+        for (grant, amount) in returned {
+            sqlx::query::<B>("UPDATE credit_grants SET remaining = remaining + $1 WHERE id = $2")
+                .arg(amount)
+                .arg(grant)
+                .run(&mut *conn)
+                .await?;
+        }
+        let mut statement = Statement::<B>::new(
+            "INSERT INTO ledger (account_id, kind, delta, message_id, grant_id, at) VALUES ",
+        );
+        statement.rows(&writes.released, |(account, message)| {
+            vec![
+                account.id().into(),
+                LedgerKind::Release.as_str().into(),
+                per_message.get(message).copied().unwrap_or(0).into(),
+                (*message).into(),
+                None::<Uuid>.into(),
+                at.into(),
+            ]
+        });
+        statement.query().run(&mut *conn).await?;
+    }
+    if !settled.is_empty() {
+        let mut statement = Statement::<B>::new("DELETE FROM credit_holds WHERE message_id IN (");
+        statement.list(settled).push(")");
+        statement.query().run(&mut *conn).await?;
+    }
+    for (account, offer, index) in offers(&reports, &writes) {
+        let leased = lease_next_in::<B>(
+            &mut *conn,
+            account,
+            &offer.owner,
+            now,
+            offer.until,
+            offer.window,
+        )
+        .await?;
+        if let Some(Ok(applied)) = writes.results.get_mut(index) {
+            applied.leased = leased;
+        }
+    }
+    Ok(writes.results)
+}
+
+/// Leases the account's next queued messages to `owner`, in queue order, so
+/// that at most `window` are under lease: four statements, however many.
+/// The caller holds the account's lock.
+pub(crate) async fn lease_next_in<B: Backend>(
+    conn: &mut B::Connection,
+    account: AccountRef,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    window: i64,
+) -> StoreResult<Vec<MessageView>> {
+    let (in_flight,): (i64,) = sqlx::query::<B>(
+        "SELECT COUNT(*) FROM messages WHERE status = 'sending' AND account_id = $1",
+    )
+    .arg(account.id())
+    .one(&mut *conn)
+    .await?;
+    let room = window - in_flight;
+    if room <= 0 {
+        return Ok(Vec::new());
+    }
+    let sql =
+        format!("{MESSAGE_SELECT} WHERE m.status = 'queued' AND m.account_id = $1 ORDER BY m.queue_pos LIMIT $2");
+    let next: Vec<MessageRow> = sqlx::query::<B>(&sql)
+        .arg(account.id())
+        .arg(room)
+        .all(&mut *conn)
+        .await?;
+    if next.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (end,): (i64,) = sqlx::query::<B>(
+        "UPDATE accounts SET change_seq = change_seq + $1 WHERE id = $2 RETURNING change_seq",
+    )
+    .arg(next.len() as i64)
+    .arg(account.id())
+    .one(&mut *conn)
+    .await?;
+    let first = end - next.len() as i64 + 1;
+    let updated_at = time(millis(now));
+    let states: Vec<MessageState> = next
+        .into_iter()
+        .zip(first..)
+        .map(|(row, seq)| {
+            let mut view = MessageView::from(row);
+            view.status = MessageStatus::Sending;
+            view.seq = seq;
+            view.updated_at = updated_at;
+            MessageState {
+                view,
+                lease_owner: Some(owner.to_owned()),
+                lease_until: Some(millis(lease_until)),
+                credits: "reserved".into(),
+            }
+        })
+        .collect();
+    write_states::<B>(conn, &states).await?;
+    Ok(states.into_iter().map(|state| state.view).collect())
+}

@@ -25,6 +25,14 @@ pub(crate) enum Arg {
     OptText(Option<String>),
     /// An id or NULL.
     OptUuid(Option<Uuid>),
+    /// A number or NULL.
+    OptInt(Option<i64>),
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(value: Option<i64>) -> Self {
+        Arg::OptInt(value)
+    }
 }
 
 impl From<Option<Uuid>> for Arg {
@@ -133,6 +141,7 @@ impl<B: Backend> Statement<B> {
                 Arg::Text(value) => query.arg(value.as_str()),
                 Arg::OptText(value) => query.arg(value.as_deref()),
                 Arg::OptUuid(value) => query.arg(*value),
+                Arg::OptInt(value) => query.arg(*value),
             })
     }
 }
