@@ -24,8 +24,8 @@ use super::rows::{
     CredentialsRow, FileRow, InviteRow, MemberRow, MembershipRow, OrganizationRow,
     ReceivedInviteRow, UserRow,
 };
-use super::rows::{MessageRow, StateRow};
-use super::team_rows::{ChatRow, CommentRow, ContactRow, FileChangeRow};
+use super::rows::{KeyedMessageRow, MessageRow, OwnedFileRow, StateRow};
+use super::team_rows::{ChatRow, CommentRow, ContactRow, FileChangeRow, KeyedCommentRow};
 use super::StoreResult;
 
 /// A query under construction.
@@ -147,6 +147,12 @@ pub(crate) trait Backend:
     + Decode<MessageRow>
     + Decode<(Uuid, String, Option<String>, Option<i64>)>
     + Decode<StateRow>
+    + Decode<KeyedMessageRow>
+    + Decode<KeyedCommentRow>
+    + Decode<OwnedFileRow>
+    + Decode<(Uuid, Uuid, String, Option<Uuid>)>
+    + Decode<(Uuid, i64, bool)>
+    + Decode<(Uuid, Uuid, String)>
     + Decode<(Uuid, i64)>
     + Decode<(Uuid, Uuid, i64)>
     + Decode<(Uuid, Option<i64>)>

@@ -251,7 +251,6 @@ macro_rules! define_queue_store {
             }
         }
 
-        $crate::store::send_batch::define_queue_batch!($db);
 
 
         #[async_trait]
@@ -262,7 +261,8 @@ macro_rules! define_queue_store {
                 now: DateTime<Utc>,
             ) -> StoreResult<Vec<StoreResult<Queued>>> {
                 let mut tx = self.$write.begin().await?;
-                let results = queue_batch(&mut tx, batch, now).await?;
+                let results =
+                    $crate::store::send_batch::queue_batch::<$db>(&mut tx, batch, now).await?;
                 tx.commit().await?;
                 Ok(results)
             }

@@ -9,7 +9,7 @@
 //! Each send is still all-or-nothing: a refused send writes nothing.
 
 mod sql;
-pub(crate) use sql::define_queue_batch;
+pub(crate) use sql::queue_batch;
 
 use std::collections::{BTreeSet, HashMap};
 
