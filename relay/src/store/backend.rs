@@ -24,9 +24,9 @@ use super::rows::{
     CredentialsRow, FileRow, InviteRow, MemberRow, MembershipRow, OrganizationRow,
     ReceivedInviteRow, UserRow,
 };
-use super::rows::{KeyedMessageRow, MessageRow, OwnedFileRow, StateRow};
+use super::rows::{GrantRow, KeyedMessageRow, LedgerRow, MessageRow, OwnedFileRow, StateRow};
 use super::team_rows::{ChatRow, CommentRow, ContactRow, FileChangeRow, KeyedCommentRow};
-use super::StoreResult;
+use super::{AccountRef, StoreResult};
 
 /// A query under construction.
 pub(crate) type Sql<'q, B> = Query<'q, B, <B as Database>::Arguments<'q>>;
@@ -147,6 +147,10 @@ pub(crate) trait Backend:
     + Decode<MessageRow>
     + Decode<(Uuid, String, Option<String>, Option<i64>)>
     + Decode<StateRow>
+    + Decode<GrantRow>
+    + Decode<LedgerRow>
+    + Decode<(String, i64)>
+    + Decode<(String, String, Option<Uuid>)>
     + Decode<KeyedMessageRow>
     + Decode<KeyedCommentRow>
     + Decode<OwnedFileRow>
@@ -170,6 +174,10 @@ pub(crate) trait Backend:
     /// Serialises read-then-write changes to an organization's members
     /// (the last admin must stay) where the database does not already.
     async fn lock_organization(conn: &mut Self::Connection, org_id: Uuid) -> StoreResult<()>;
+
+    /// Serialises an account's writes (its queue, balance and feed) where
+    /// the database does not already, until the transaction ends.
+    async fn lock_account(conn: &mut Self::Connection, account: AccountRef) -> StoreResult<()>;
 }
 
 #[async_trait]
@@ -185,6 +193,12 @@ impl Backend for sqlx::Sqlite {
     async fn lock_organization(_conn: &mut Self::Connection, _org_id: Uuid) -> StoreResult<()> {
         Ok(())
     }
+
+    /// Nothing to take: the single writer connection already serialises
+    /// every write, so an account's changes cannot interleave.
+    async fn lock_account(_conn: &mut Self::Connection, _account: AccountRef) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -198,6 +212,17 @@ impl Backend for sqlx::Postgres {
     async fn lock_organization(conn: &mut Self::Connection, org_id: Uuid) -> StoreResult<()> {
         let query = sqlx::query("SELECT id FROM organizations WHERE id = $1 FOR UPDATE");
         Self::execute(query.arg(org_id), conn).await?;
+        Ok(())
+    }
+
+    /// The account's row lock (the row created on first use), held across
+    /// connections and relays until the transaction ends.
+    async fn lock_account(conn: &mut Self::Connection, account: AccountRef) -> StoreResult<()> {
+        let ensure =
+            sqlx::query("INSERT INTO accounts (id, kind) VALUES ($1, $2) ON CONFLICT DO NOTHING");
+        Self::execute(ensure.arg(account.id()).arg(account.kind()), &mut *conn).await?;
+        let lock = sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE");
+        Self::execute(lock.arg(account.id()), conn).await?;
         Ok(())
     }
 }

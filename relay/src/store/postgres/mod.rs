@@ -4,8 +4,6 @@
 //! Read-then-write rules (the last admin of an organization) take a row lock
 //! on the organization so that concurrent relays cannot both pass the check.
 
-mod queue;
-
 use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -5,8 +5,6 @@
 //! try to upgrade their locks at once; reads use a separate pool and run
 //! concurrently thanks to WAL.
 
-mod queue;
-
 use std::str::FromStr;
 use std::time::Duration;
 
