@@ -286,7 +286,7 @@ async fn start(backend: Backend, dispatch_window: i64) -> Bench {
                 invite["id"].as_str().expect("id")
             ))
             .bearer_auth(&token)
-            .json(&json!({"confirm": true}))
+            .json(&json!({"confirm": true, "code": invite["code"]}))
             .send()
             .await
             .expect("accept");

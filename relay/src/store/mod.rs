@@ -1,15 +1,15 @@
-//! Durable state behind one trait, with an implementation per database.
+//! Durable state behind one trait, implemented once for both databases.
 //!
 //! [`Store`] is what the rest of the relay sees; [`SqliteStore`] (the embedded
 //! default) and [`PgStore`] (for larger deployments) are the two instances of
-//! one struct, `SqlStore<B>`, each with its own embedded migrations. The SQL of
-//! `accounts`, `chats`, `contacts` and `library` is written once as ordinary
-//! functions over `backend::Backend`; the queue's is still instantiated per
-//! backend by macros (`queue_sql`, `send_batch`, `report_batch`). Row types
-//! and their conversion to API types live in `rows` and `team_rows` and serve
-//! both backends. The store holds no permission logic: callers check roles
-//! first, and every method that reaches into an organization takes that
-//! organization's id so queries stay scoped.
+//! one struct, `SqlStore<B>`, each with its own embedded migrations. Every
+//! query is an ordinary function over `backend::Backend`, one file per
+//! store: `accounts`, `queue_sql` (with `send_batch` and `report_batch`),
+//! `chats`, `contacts`, `library`. Row types and their conversion to API
+//! types live in `rows` and `team_rows` and serve both backends. The store
+//! holds no permission logic: callers check roles first, and every method
+//! that reaches into an organization takes that organization's id so queries
+//! stay scoped.
 
 mod account_ref;
 mod accounts;
