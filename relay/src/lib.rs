@@ -9,67 +9,51 @@
 //!
 //! # Layout
 //! - [`serve`]: runs the relay on a bound listener until a shutdown future
-//!   completes; tests call it on port 0.
-//! - [`app`]: the router, assembled from one router per module, and its
-//!   OpenAPI document completed by [`api_doc`]:
-//!   [`accounts`], [`profiles`], [`orgs`], [`invites`], [`messages`],
-//!   [`files`], [`media`] (received files' bytes), [`credits`], [`chats`] (with comments and assignment),
-//!   [`contacts`], [`groups`], [`changes`], [`ws`], [`health`].
-//! - [`messaging`]: queuing, reports and incoming capture, shared by REST
-//!   and WebSocket; [`arrivals`]: what the host's chat list shows arrived
-//!   before it captured it; [`whatsapp`]: chat ids (built, read and checked
-//!   only there); [`dispatch`] hands queued messages to hosts (leases
-//!   offered in one place); [`hub`] holds the live connections and [`live`]
-//!   publishes every event sidebars hear; [`batcher`] gives concurrent
-//!   writes one commit.
-//! - [`blobs`], [`filetype`], [`storage`]: attachment bytes on disk, their
-//!   kind from their bytes, and the quota, upload rate and purge that bound them.
+//!   completes; tests call it on port 0. [`app`] assembles the router.
+//! - [`http`]: the API: one router per resource (accounts, profiles, orgs,
+//!   invites, messages, files, received media, credits, chats, contacts,
+//!   groups, changes, the WebSocket, health), the extractors every handler
+//!   shares (`http::caller::InProfile`, the caller in a profile; bodies and
+//!   queries that answer malformed input with the one error body), and the
+//!   OpenAPI document.
+//! - Services the routers and the WebSocket share: [`messaging`] (queuing,
+//!   reports, incoming capture), [`arrivals`] (what the host's chat list
+//!   shows arrived before it captured it), [`dispatch`] (handing queued
+//!   messages to hosts; leases offered in one place), [`batcher`] (one
+//!   commit for concurrent writes).
+//! - Live: [`hub`] holds the connections; [`live`] publishes every event
+//!   sidebars hear.
 //! - [`store`]: the [`store::Store`] trait, implemented once for both
-//!   databases by `SqlStore<B>` over a small `Backend` trait (SQL written as
-//!   ordinary functions, each backend with its own migrations).
+//!   databases by `SqlStore<B>` over a small `Backend` trait (every query an
+//!   ordinary function; each backend with its own migrations).
+//! - Domain rules: [`whatsapp`] (chat ids, built, read and checked only
+//!   there), [`phone`] (E.164), [`filetype`] (a file's kind from its bytes),
+//!   [`storage`] (quota, upload rate, purge), [`blobs`] (bytes on disk).
 //! - [`error`]: [`error::ApiError`], the one error type, answered as the
-//!   shared error body; [`extract`] makes malformed requests answer with it too.
+//!   shared error body.
 //! - [`session`], [`password`], [`rate_limit`], [`client`]: authentication,
-//!   and who the client is behind a reverse proxy; [`caller`]: the caller in
-//!   the profile a request names, which every profile handler takes.
-//! - [`phone`]: phone number normalisation to E.164.
+//!   and who the client is behind a reverse proxy.
 //! - [`config`]: the command line of the `chorus-relay` binary.
 
-pub mod accounts;
-pub mod api_doc;
 pub mod arrivals;
 pub mod batcher;
 pub mod blobs;
-pub mod caller;
-pub mod changes;
-pub mod chats;
 pub mod client;
 pub mod config;
-pub mod contacts;
-pub mod credits;
 pub mod dispatch;
 pub mod error;
-pub mod extract;
-pub mod files;
 pub mod filetype;
-pub mod groups;
-pub mod health;
+pub mod http;
 pub mod hub;
-pub mod invites;
 pub mod live;
-pub mod media;
-pub mod messages;
 pub mod messaging;
-pub mod orgs;
 pub mod password;
 pub mod phone;
-pub mod profiles;
 pub mod rate_limit;
 pub mod session;
 pub mod storage;
 pub mod store;
 pub mod whatsapp;
-pub mod ws;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -92,6 +76,10 @@ use crate::batcher::Batcher;
 use crate::blobs::BlobStore;
 use crate::dispatch::Coalescer;
 use crate::error::ApiError;
+use crate::http::{
+    accounts, api_doc, changes, chats, contacts, credits, files, groups, health, invites, media,
+    messages, orgs, profiles, ws,
+};
 use crate::hub::Hub;
 use crate::rate_limit::{AuthLimits, BackoffPolicy, Limit};
 use crate::store::Store;

@@ -46,7 +46,7 @@ async fn grant(args: GrantArgs) -> anyhow::Result<()> {
         amount: args.amount,
         plan: CreditPlan::parse(&args.plan).context("plan is monthly or volume")?,
     };
-    let (_, grant) = chorus_relay::credits::grant_to(store.as_ref(), &request)
+    let (_, grant) = chorus_relay::http::credits::grant_to(store.as_ref(), &request)
         .await
         .map_err(|error| anyhow::anyhow!(error.into_detail().message))?;
     println!(

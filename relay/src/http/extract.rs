@@ -217,7 +217,7 @@ where
 }
 
 /// `?organization_id=…`: the profile a request is about ("You" without it).
-/// [`crate::caller::InProfile`] resolves it; handlers also take this type so
+/// [`crate::http::caller::InProfile`] resolves it; handlers also take this type so
 /// the query is checked (no unknown fields) and documented.
 #[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -20,9 +20,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::caller::InProfile;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
+use crate::http::caller::InProfile;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
 use crate::live;
 use crate::messaging::profile_number;
 use crate::session::CurrentUser;
@@ -312,7 +312,7 @@ async fn bulk_delete(
         .await?;
     live::contacts_changed(&state, account, affected);
     let detail = format!("deleted {affected} contacts");
-    crate::orgs::audit(&state, account, current.user.id, "contacts_deleted", detail).await;
+    crate::http::orgs::audit(&state, account, current.user.id, "contacts_deleted", detail).await;
     Ok(Json(BulkResult { affected }))
 }
 

@@ -117,7 +117,7 @@ mod tests {
 
     #[test]
     fn operations_list_what_their_shape_can_answer() {
-        let state_free = crate::api_doc::ApiDoc::openapi();
+        let state_free = crate::http::api_doc::ApiDoc::openapi();
         assert!(state_free.paths.paths.is_empty(), "routers add the paths");
         let mut document = crate::documented();
         super::complete(&mut document);

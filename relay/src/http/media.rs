@@ -22,10 +22,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::caller::InProfile;
 use crate::error::ApiError;
-use crate::extract::{ApiPath, ApiQuery};
-use crate::files::{attachment_bytes, keep_bytes};
+use crate::http::caller::InProfile;
+use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::files::{attachment_bytes, keep_bytes};
 use crate::live;
 use crate::store::MediaAttached;
 use crate::{filetype, storage, AppState};

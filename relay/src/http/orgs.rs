@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath};
+use crate::http::extract::{ApiJson, ApiPath};
 use crate::session::CurrentUser;
 use crate::store::{AccountRef, MemberChange};
 use crate::{phone, AppState};
@@ -185,7 +185,7 @@ async fn delete_organization(
             other => other.into(),
         })?;
     for member in members {
-        crate::ws::membership_changed(&state, org_id, member, MemberChange::Remove).await;
+        crate::http::ws::membership_changed(&state, org_id, member, MemberChange::Remove).await;
     }
     tracing::info!(organization = %org_id, by = %current.user.id, "organization deleted");
     Ok(StatusCode::NO_CONTENT)
@@ -292,7 +292,7 @@ async fn remove_member(
             crate::store::StoreError::NotFound => ApiError::not_found("member"),
             other => other.into(),
         })?;
-    crate::ws::membership_changed(&state, org_id, user_id, MemberChange::Remove).await;
+    crate::http::ws::membership_changed(&state, org_id, user_id, MemberChange::Remove).await;
     let account = AccountRef::Organization(org_id);
     let detail = format!("removed member {user_id}");
     audit(&state, account, current.user.id, "member_removed", detail).await;
@@ -325,7 +325,8 @@ async fn change_role(
             crate::store::StoreError::NotFound => ApiError::not_found("member"),
             other => other.into(),
         })?;
-    crate::ws::membership_changed(&state, org_id, user_id, MemberChange::Role(body.role)).await;
+    crate::http::ws::membership_changed(&state, org_id, user_id, MemberChange::Role(body.role))
+        .await;
     let detail = format!("made member {user_id} {}", body.role.as_str());
     let account = AccountRef::Organization(org_id);
     audit(&state, account, current.user.id, "role_changed", detail).await;
@@ -372,7 +373,7 @@ async fn create_invite(
     require_admin(&state, org_id, current.user.id, "invite agents").await?;
     let email = limits::normalise_email(&body.email)
         .map_err(|problem| ApiError::invalid_field("email", problem))?;
-    let code = crate::invites::new_code()?;
+    let code = crate::http::invites::new_code()?;
     let mut invite = state
         .store
         .create_invite(
@@ -380,7 +381,7 @@ async fn create_invite(
             org_id,
             &email,
             current.user.id,
-            &crate::invites::code_hash(&code),
+            &crate::http::invites::code_hash(&code),
             Utc::now(),
         )
         .await?;

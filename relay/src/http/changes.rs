@@ -11,9 +11,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::caller::InProfile;
 use crate::error::ApiError;
-use crate::extract::ApiQuery;
+use crate::http::caller::InProfile;
+use crate::http::extract::ApiQuery;
 use crate::AppState;
 
 /// Largest page of each kind of change.

@@ -13,10 +13,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::extract::ApiQuery;
+use crate::http::extract::ApiQuery;
+use crate::http::orgs;
 use crate::session::CurrentUser;
 use crate::store::AccountRef;
-use crate::{orgs, AppState};
+use crate::AppState;
 
 /// The signed-in caller acting in the profile the request names: the query's
 /// `organization_id`, or, for a profile named in a JSON body, through

@@ -13,9 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::caller::InProfile;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, ProfileQuery};
+use crate::http::caller::InProfile;
+use crate::http::extract::{ApiJson, ApiQuery, ProfileQuery};
 use crate::live;
 use crate::session::bearer_token;
 use crate::store::{AccountRef, Store, StoreResult};

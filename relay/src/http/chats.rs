@@ -20,14 +20,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::caller::InProfile;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
+use crate::http::caller::InProfile;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
+use crate::http::orgs;
 use crate::live;
 use crate::store::{
     AccountRef, AssignRule, AssigneeSelect, Assignment, ChatQuery, NewComment, StoreError,
 };
-use crate::{orgs, AppState};
+use crate::AppState;
 
 /// Largest page of chats or timeline lines.
 const PAGE_MAX: i64 = 200;

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use crate::client::ClientAddr;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::http::extract::ApiJson;
 use crate::session::{new_token, token_hash, CurrentUser};
 use crate::store::NewOrganizationRecord;
 use crate::{password, phone, AppState};

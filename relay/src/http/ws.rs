@@ -26,8 +26,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::caller::InProfile;
 use crate::error::ApiError;
+use crate::http::caller::InProfile;
 use crate::hub::{HostRefused, Outbound, Outbox};
 use crate::live;
 use crate::session::token_hash;
@@ -131,7 +131,7 @@ fn parse_frame(text: &str) -> Result<ClientFrame, (u64, ApiError)> {
             .and_then(|value| value.get("id").and_then(serde_json::Value::as_u64))
             .unwrap_or(0)
     };
-    if let Some((field, c)) = crate::extract::forbidden_in_json(text) {
+    if let Some((field, c)) = crate::http::extract::forbidden_in_json(text) {
         let problem = chorus_shared::text::forbidden_problem(c);
         return Err((id_of(text), ApiError::invalid_field(&field, problem)));
     }
@@ -490,7 +490,7 @@ async fn handle(state: &AppState, peer: &Peer, request: Request) -> Result<Ack, 
         Request::Groups { groups } => {
             let account = host_account()?;
             host_still_allowed(state, peer, account).await?;
-            crate::groups::seen(state, account, &groups).await?;
+            crate::http::groups::seen(state, account, &groups).await?;
             Ok(Ack::Done)
         }
     }

@@ -11,13 +11,14 @@ use chrono::Utc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::caller::InProfile;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, ProfileQuery};
+use crate::http::caller::InProfile;
+use crate::http::extract::{ApiJson, ApiQuery, ProfileQuery};
+use crate::http::orgs;
 use crate::live;
 use crate::session::CurrentUser;
 use crate::store::AccountRef;
-use crate::{orgs, AppState};
+use crate::AppState;
 
 /// Most groups one report may carry.
 const GROUPS_PER_REPORT_MAX: usize = 1000;

@@ -24,9 +24,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::caller::InProfile;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
+use crate::http::caller::InProfile;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
 use crate::live;
 use crate::store::{AccountRef, NewFile, StoreError};
 use crate::AppState;
@@ -243,7 +243,7 @@ async fn remove(
         .map_err(file_not_found)?;
     live::file(&state, account, &file, true);
     let detail = format!("deleted file {:?} ({})", file.name, file.id);
-    crate::orgs::audit(&state, account, caller.user.id, "file_deleted", detail).await;
+    crate::http::orgs::audit(&state, account, caller.user.id, "file_deleted", detail).await;
     Ok(Json(file))
 }
 
