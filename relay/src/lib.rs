@@ -16,6 +16,8 @@
 //!   shares (`http::caller::InProfile`, the caller in a profile; bodies and
 //!   queries that answer malformed input with the one error body), and the
 //!   OpenAPI document.
+//! - [`access`]: who may act in which profile (the caller, the account, the
+//!   role), below the routers and the services that both use it.
 //! - Services the routers and the WebSocket share: [`messaging`] (queuing,
 //!   reports, incoming capture), [`arrivals`] (what the host's chat list
 //!   shows arrived before it captured it), [`dispatch`] (handing queued
@@ -35,6 +37,7 @@
 //!   and who the client is behind a reverse proxy.
 //! - [`config`]: the command line of the `chorus-relay` binary.
 
+pub mod access;
 pub mod arrivals;
 pub mod batcher;
 pub mod blobs;

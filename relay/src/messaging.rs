@@ -14,8 +14,8 @@ use chorus_shared::{limits, text};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::access::InProfile;
 use crate::error::ApiError;
-use crate::http::caller::InProfile;
 use crate::live;
 use crate::store::{
     AccountRef, Applied, ChatRef, ChatTarget, NewOutgoing, Report, SendOutcome, StoreError,

@@ -20,10 +20,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::access::InProfile;
 use crate::error::ApiError;
-use crate::http::caller::InProfile;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, ProfileQuery};
-use crate::http::orgs;
 use crate::live;
 use crate::store::{
     AccountRef, AssignRule, AssigneeSelect, Assignment, ChatQuery, NewComment, StoreError,
@@ -313,7 +312,7 @@ async fn member_email(state: &AppState, org: Uuid, user_id: Uuid) -> Result<Stri
         )
         .with_field("assignee_id", "not a member of this organization")
     };
-    orgs::role_in(state, org, user_id)
+    crate::access::role_in(state, org, user_id)
         .await
         .map_err(|_| not_member())?;
     let user: Option<User> = state.store.user(user_id).await?;

@@ -11,10 +11,9 @@ use chrono::Utc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::access::InProfile;
 use crate::error::ApiError;
-use crate::http::caller::InProfile;
 use crate::http::extract::{ApiJson, ApiQuery, ProfileQuery};
-use crate::http::orgs;
 use crate::live;
 use crate::session::CurrentUser;
 use crate::store::AccountRef;
@@ -109,7 +108,8 @@ async fn add(
 ) -> Result<Json<ChatView>, ApiError> {
     let account = match body.organization_id {
         Some(organization_id) => {
-            orgs::require_admin(&state, organization_id, current.user.id, "add a group").await?;
+            crate::access::require_admin(&state, organization_id, current.user.id, "add a group")
+                .await?;
             AccountRef::Organization(organization_id)
         }
         None => {

@@ -8,7 +8,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chorus_shared::account::Role;
 use chorus_shared::api::{
     AuditEvent, AuditTrail, ChangeRole, CreateInvite, DeleteOrganization, Invite, InviteList,
     MemberList, MyOrganizations, Organization, UpdateOrganization,
@@ -20,6 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::access::{require_admin, role_in};
 use crate::error::ApiError;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::session::CurrentUser;
@@ -85,30 +85,6 @@ async fn audit_trail(
     Ok(Json(AuditTrail {
         events: state.store.audit_events(org_id, 500).await?,
     }))
-}
-
-/// The caller's role in the organization; 404 for non-members.
-pub async fn role_in(state: &AppState, org_id: Uuid, user_id: Uuid) -> Result<Role, ApiError> {
-    state
-        .store
-        .role(org_id, user_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("organization"))
-}
-
-/// Like [`role_in`], but only admins pass; other members get 403.
-pub async fn require_admin(
-    state: &AppState,
-    org_id: Uuid,
-    user_id: Uuid,
-    action: &str,
-) -> Result<(), ApiError> {
-    match role_in(state, org_id, user_id).await? {
-        Role::Admin => Ok(()),
-        Role::Agent => Err(ApiError::forbidden(format!(
-            "Only an admin of this organization can {action}. Ask an admin to do it."
-        ))),
-    }
 }
 
 /// "My Organizations": organizations joined and invites waiting for an answer.

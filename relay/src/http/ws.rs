@@ -6,6 +6,10 @@
 //! `Settings::keepalive` (20 s by default, within Chrome's 30 s service
 //! worker limit), and the session is re-checked each time, so a signed-out or
 //! expired session loses its connection too.
+//!
+//! A little over 500 lines because it is one connection's life: the upgrade,
+//! hello and roles, the request dispatch (each request calls a service), and
+//! the goodbye; the work itself is in `messaging`, `dispatch` and `live`.
 
 use std::collections::HashSet;
 use std::time::Duration;
