@@ -42,13 +42,15 @@ impl Default for Pacing {
 }
 
 impl From<PacingSettings> for Pacing {
-    /// The organization's gaps (set by its admins on the relay); the rest
-    /// as by default.
+    /// The number's gaps and runs (set by its admins on the relay); the
+    /// rest as by default.
     fn from(settings: PacingSettings) -> Self {
         let seconds = |s: i64| Duration::from_secs(s.max(0) as u64);
         Pacing {
             min_gap: seconds(settings.min_gap_seconds),
             max_gap: seconds(settings.max_gap_seconds.max(settings.min_gap_seconds)),
+            burst: settings.burst_size.clamp(1, i64::from(u32::MAX)) as u32,
+            burst_pause: seconds(settings.burst_pause_seconds),
             ..Pacing::default()
         }
     }
@@ -186,6 +188,7 @@ mod tests {
         let pacing = Pacing::from(PacingSettings {
             min_gap_seconds: 5,
             max_gap_seconds: 10,
+            ..PacingSettings::default()
         });
         let previous = last("a", 0, 1);
         assert_eq!(

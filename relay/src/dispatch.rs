@@ -218,6 +218,7 @@ async fn dispatch_of(
         attachment: message.attachment.clone(),
         attachment_url,
         lease_expires_at: lease_until,
+        campaign_id: message.campaign_id,
     }
 }
 

@@ -180,6 +180,11 @@ impl From<StoreError> for ApiError {
                 ErrorCode::ContactExists,
                 "A contact with this number exists already; edit that one.",
             ),
+            StoreError::Conflict(Conflict::CampaignNameTaken) => conflict(
+                ErrorCode::CampaignNameTaken,
+                "This profile has a campaign of that name already; choose another name.",
+            )
+            .with_field("name", "taken"),
             StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::Unavailable,

@@ -41,6 +41,7 @@ pub mod access;
 pub mod arrivals;
 pub mod batcher;
 pub mod blobs;
+pub mod campaigns;
 pub mod client;
 pub mod config;
 pub mod dispatch;
@@ -54,6 +55,7 @@ pub mod password;
 pub mod phone;
 pub mod rate_limit;
 pub mod session;
+pub mod sheets;
 pub mod storage;
 pub mod store;
 pub mod whatsapp;
@@ -81,7 +83,7 @@ use crate::dispatch::Coalescer;
 use crate::error::ApiError;
 use crate::http::{
     accounts, api_doc, changes, chats, contacts, credits, files, groups, health, invites, media,
-    messages, orgs, profiles, ws,
+    messages, orgs, profiles, spreadsheets, ws,
 };
 use crate::hub::Hub;
 use crate::rate_limit::{AuthLimits, BackoffPolicy, Limit};
@@ -175,6 +177,8 @@ pub struct AppState {
     pub pumps: Arc<Coalescer>,
     /// Coalesced balance pushes.
     pub balance_pushes: Arc<Coalescer>,
+    /// Coalesced campaign feeding passes.
+    pub feeds: Arc<Coalescer>,
 }
 
 impl AppState {
@@ -196,6 +200,7 @@ impl AppState {
             reports: messaging::report_batcher(Arc::clone(&store), lease),
             pumps: Arc::default(),
             balance_pushes: Arc::default(),
+            feeds: Arc::default(),
             store,
         }
     }
@@ -216,6 +221,8 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(groups::router())
         .merge(changes::router())
         .merge(credits::router())
+        .merge(spreadsheets::router())
+        .merge(http::campaigns::router())
         .merge(ws::router());
     OpenApiRouter::with_openapi(api_doc::ApiDoc::openapi())
         .nest("/api/v1", api)
@@ -293,6 +300,7 @@ pub async fn serve(
     use axum::serve::ListenerExt;
     let sweeper = tokio::spawn(dispatch::sweep_forever(state.clone()));
     let purger = tokio::spawn(storage::purge_forever(state.clone()));
+    let feeder = tokio::spawn(campaigns::feeder::feed_forever(state.clone()));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     // Small WebSocket frames go out at once instead of waiting on Nagle's
     // algorithm for the previous frame's acknowledgement (up to 40 ms).
@@ -306,5 +314,6 @@ pub async fn serve(
         .await;
     sweeper.abort();
     purger.abort();
+    feeder.abort();
     served
 }

@@ -112,7 +112,6 @@ pub async fn send(
             ))
         }
     };
-    let (offer, host) = dispatch::lease_offer(state, account).unzip();
     let new = NewOutgoing {
         id: Uuid::now_v7(),
         account,
@@ -122,11 +121,10 @@ pub async fn send(
         text,
         attachment_id: request.attachment_id,
         idempotency_key: key,
-        lease: offer.clone(),
+        lease: None,
+        campaign_id: None,
     };
-    let queued = state
-        .sends
-        .call(new)
+    let queued = queue(state, new)
         .await
         .ok_or_else(|| ApiError::internal(&"the relay is shutting down"))?
         .map_err(|e| match e {
@@ -135,33 +133,52 @@ pub async fn send(
         })?;
     let created = queued.created;
     let message = match queued.outcome {
-        SendOutcome::Message(message) => message,
+        SendOutcome::Message(message) => *message,
         SendOutcome::Comment(comment) => {
-            if created {
-                live::comment(state, account, comment.clone());
-            }
             return Ok(SendAnswer::KeptAsComment(
                 added_as_comment(state, comment).await,
             ));
         }
     };
-    if created {
-        let leased = message.status == MessageStatus::Sending;
-        if let (true, Some((connection, outbox)), Some(offer)) = (leased, host, offer) {
-            let lease = (connection, offer.until);
-            dispatch::hand_over(state, account, lease, &outbox, &message).await;
-        } else {
-            dispatch::pump(state, account);
-        }
-        live::message(state, account, message.clone());
-        live::credits(state, account).await;
-    }
     let message = live::present(state, account, message);
     Ok(if created {
         SendAnswer::Queued(message)
     } else {
         SendAnswer::AlreadyQueued(message)
     })
+}
+
+/// Queues a message (group-committed with concurrent sends), leased at once
+/// to the number's host when it has room, and publishes what a new message
+/// or comment causes. `None` when the relay is shutting down.
+pub(crate) async fn queue(
+    state: &AppState,
+    mut new: NewOutgoing,
+) -> Option<Result<crate::store::Queued, StoreError>> {
+    let account = new.account;
+    let (offer, host) = dispatch::lease_offer(state, account).unzip();
+    new.lease = offer.clone();
+    let queued = match state.sends.call(new).await? {
+        Ok(queued) => queued,
+        Err(error) => return Some(Err(error)),
+    };
+    if queued.created {
+        match &queued.outcome {
+            SendOutcome::Comment(comment) => live::comment(state, account, comment.clone()),
+            SendOutcome::Message(message) => {
+                let leased = message.status == MessageStatus::Sending;
+                if let (true, Some((connection, outbox)), Some(offer)) = (leased, host, offer) {
+                    let lease = (connection, offer.until);
+                    dispatch::hand_over(state, account, lease, &outbox, message).await;
+                } else {
+                    dispatch::pump(state, account);
+                }
+                live::message(state, account, message.as_ref().clone());
+                live::credits(state, account).await;
+            }
+        }
+    }
+    Some(Ok(queued))
 }
 
 /// The reply to a send that became a comment, naming the assignee.
@@ -223,16 +240,26 @@ pub async fn profile_number(
     account: AccountRef,
     number: &str,
 ) -> Result<String, ApiError> {
-    let country = match account {
+    let country = profile_country(state, user, account).await?;
+    phone::normalise(number, country.as_deref()).map_err(|problem| {
+        ApiError::invalid_field("phone", problem).with_code(ErrorCode::InvalidPhoneNumber)
+    })
+}
+
+/// The country numbers without a country code are read in: the
+/// organization's default, or the country of the user's own number.
+pub async fn profile_country(
+    state: &AppState,
+    user: &User,
+    account: AccountRef,
+) -> Result<Option<String>, ApiError> {
+    Ok(match account {
         AccountRef::Organization(org) => state
             .store
             .organization(org)
             .await?
             .map(|org| org.default_country),
         AccountRef::Personal(_) => user.phone.as_deref().and_then(phone::country_of),
-    };
-    phone::normalise(number, country.as_deref()).map_err(|problem| {
-        ApiError::invalid_field("phone", problem).with_code(ErrorCode::InvalidPhoneNumber)
     })
 }
 
@@ -246,14 +273,24 @@ pub async fn cancel(
     let account = InProfile::resolve(state, user, organization_id)
         .await?
         .account;
-    let message = state
-        .store
-        .cancel_message(account, message_id, Utc::now())
+    cancel_in(state, account, message_id)
         .await
         .map_err(|e| match e {
             StoreError::NotFound => ApiError::not_found("message"),
             other => other.into(),
-        })?;
+        })
+}
+
+/// Cancels a queued message of the account and publishes the change.
+pub(crate) async fn cancel_in(
+    state: &AppState,
+    account: AccountRef,
+    message_id: Uuid,
+) -> Result<MessageView, StoreError> {
+    let message = state
+        .store
+        .cancel_message(account, message_id, Utc::now())
+        .await?;
     live::message(state, account, message.clone());
     live::credits(state, account).await;
     Ok(message)
@@ -302,6 +339,9 @@ pub async fn report(
     ) {
         if changed {
             live::credits(state, account).await;
+            if message.campaign_id.is_some() {
+                crate::campaigns::feeder::wake(state, account);
+            }
         }
         if lease.is_none() {
             dispatch::pump(state, account);

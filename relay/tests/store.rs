@@ -326,6 +326,7 @@ async fn credits_expiring_first_are_spent_first_and_expired_ones_not_at_all(back
         attachment_id: None,
         idempotency_key: key.into(),
         lease: None,
+        campaign_id: None,
     };
     db.store
         .queue_message(send("a", MessageKind::Video), now)
@@ -395,6 +396,7 @@ async fn a_batch_decides_each_send_and_report_as_if_made_one_by_one(backend: Bac
         attachment_id: None,
         idempotency_key: key.into(),
         lease: None,
+        campaign_id: None,
     };
     let person = |digits: &str| {
         ChatRef::Target(ChatTarget {

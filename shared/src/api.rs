@@ -117,6 +117,34 @@ pub struct PacingSettings {
     pub min_gap_seconds: i64,
     /// Longest gap, in seconds.
     pub max_gap_seconds: i64,
+    /// Campaign messages sent in a row before a longer pause.
+    #[serde(default = "default_burst_size")]
+    pub burst_size: i64,
+    /// That pause, in seconds.
+    #[serde(default = "default_burst_pause")]
+    pub burst_pause_seconds: i64,
+    /// Most campaign messages the number sends in any hour.
+    #[serde(default = "default_hourly_cap")]
+    pub hourly_cap: i64,
+    /// Most campaign messages the number sends in any 24 hours.
+    #[serde(default = "default_daily_cap")]
+    pub daily_cap: i64,
+}
+
+fn default_burst_size() -> i64 {
+    crate::limits::PACING_DEFAULT_BURST_SIZE
+}
+
+fn default_burst_pause() -> i64 {
+    crate::limits::PACING_DEFAULT_BURST_PAUSE_SECONDS
+}
+
+fn default_hourly_cap() -> i64 {
+    crate::limits::PACING_DEFAULT_HOURLY_CAP
+}
+
+fn default_daily_cap() -> i64 {
+    crate::limits::PACING_DEFAULT_DAILY_CAP
 }
 
 impl Default for PacingSettings {
@@ -124,6 +152,10 @@ impl Default for PacingSettings {
         PacingSettings {
             min_gap_seconds: crate::limits::PACING_DEFAULT_MIN_SECONDS,
             max_gap_seconds: crate::limits::PACING_DEFAULT_MAX_SECONDS,
+            burst_size: default_burst_size(),
+            burst_pause_seconds: default_burst_pause(),
+            hourly_cap: default_hourly_cap(),
+            daily_cap: default_daily_cap(),
         }
     }
 }

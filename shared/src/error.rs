@@ -81,6 +81,12 @@ pub enum ErrorCode {
     UnsupportedProtocolVersion,
     /// The profile's file library is full; delete files to make room.
     StorageQuotaExceeded,
+    /// The file is not a spreadsheet the relay reads, or cannot be read.
+    InvalidSpreadsheet,
+    /// The profile has a campaign of that name.
+    CampaignNameTaken,
+    /// The campaign is not in a state that allows the action.
+    CampaignState,
     /// The relay's database cannot be reached.
     Unavailable,
     /// A fault on the relay; the message carries a reference for its logs.

@@ -7,6 +7,8 @@
 //! # Layout
 //! - [`account`]: account types, organization roles and invite states.
 //! - [`api`]: request and response bodies of the relay's REST API.
+//! - [`campaign`]: campaigns, their recipients and progress, and the spreadsheets they are read from.
+//! - [`merge`]: merge fields (`{{Column|default}}`) in a campaign's message.
 //! - [`endpoints`]: the REST operations (method, path, body, answer), declared
 //!   once for the relay and the extension.
 //! - [`error`]: the one error body every failing request answers with, and its codes.
@@ -19,9 +21,11 @@
 
 pub mod account;
 pub mod api;
+pub mod campaign;
 pub mod endpoints;
 pub mod error;
 pub mod limits;
+pub mod merge;
 pub mod message;
 pub mod protocol;
 pub mod queue;

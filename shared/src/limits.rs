@@ -45,11 +45,41 @@ pub const PACING_DEFAULT_MAX_SECONDS: i64 = 60;
 /// Longest gap an organization may set (seconds).
 pub const PACING_MAX_SECONDS: i64 = 3600;
 
-/// Checks pacing bounds: 0 <= min <= max <= [`PACING_MAX_SECONDS`].
-pub fn check_pacing(min_seconds: i64, max_seconds: i64) -> Result<(), String> {
+/// Default run of campaign messages before a longer pause.
+pub const PACING_DEFAULT_BURST_SIZE: i64 = 40;
+/// Default length of that pause (seconds): published guidance pauses 210 s
+/// every 40 messages.
+pub const PACING_DEFAULT_BURST_PAUSE_SECONDS: i64 = 210;
+/// Default most campaign messages in an hour: at 30-60 s gaps a number sends
+/// at most 120, and more than about 5 a minute is reported risky.
+pub const PACING_DEFAULT_HOURLY_CAP: i64 = 60;
+/// Default most campaign messages in 24 hours (900 numbers at ~45 s gaps
+/// were reported safe; 150 at 13 s were not).
+pub const PACING_DEFAULT_DAILY_CAP: i64 = 600;
+/// Largest hourly or daily cap a profile may set.
+pub const PACING_CAP_MAX: i64 = 100_000;
+
+/// Checks pacing settings: gaps 0 <= min <= max <= [`PACING_MAX_SECONDS`],
+/// a burst of at least one message, caps of at least one.
+pub fn check_pacing(settings: &crate::api::PacingSettings) -> Result<(), String> {
+    let (min_seconds, max_seconds) = (settings.min_gap_seconds, settings.max_gap_seconds);
     if min_seconds < 0 || max_seconds > PACING_MAX_SECONDS || min_seconds > max_seconds {
         return Err(format!(
             "Give gaps from 0 to {PACING_MAX_SECONDS} seconds, the shortest no longer than the longest."
+        ));
+    }
+    if !(1..=PACING_CAP_MAX).contains(&settings.burst_size)
+        || !(0..=PACING_MAX_SECONDS).contains(&settings.burst_pause_seconds)
+    {
+        return Err(format!(
+            "Give a run of 1 to {PACING_CAP_MAX} messages and a pause of 0 to {PACING_MAX_SECONDS} seconds."
+        ));
+    }
+    if !(1..=PACING_CAP_MAX).contains(&settings.hourly_cap)
+        || !(1..=PACING_CAP_MAX).contains(&settings.daily_cap)
+    {
+        return Err(format!(
+            "Give hourly and daily caps from 1 to {PACING_CAP_MAX} messages."
         ));
     }
     Ok(())
@@ -285,6 +315,19 @@ pub fn normalise_org_name(input: &str) -> Result<String, String> {
     }
     Ok(name.to_owned())
 }
+
+/// Largest spreadsheet upload (campaign recipients, contact imports).
+pub const SPREADSHEET_MAX_BYTES: usize = 20 * 1024 * 1024;
+/// Most rows in one sheet (a campaign's recipients come from one sheet).
+pub const SHEET_ROWS_MAX: usize = 200_000;
+/// Most columns in one sheet.
+pub const SHEET_COLUMNS_MAX: usize = 256;
+/// Most filled cells in one file, all sheets together.
+pub const SHEET_CELLS_MAX: usize = 5_000_000;
+/// Longest cell kept (longer cells are clipped).
+pub const SHEET_CELL_MAX_CHARS: usize = 4096;
+/// Most bytes a zipped workbook's parts may expand to.
+pub const SHEET_EXPANDED_MAX_BYTES: u64 = 400 * 1024 * 1024;
 
 #[cfg(test)]
 mod tests {

@@ -317,6 +317,10 @@ pub struct Dispatch {
     pub attachment_url: Option<String>,
     /// If no report arrives by then, the message goes back to the queue.
     pub lease_expires_at: DateTime<Utc>,
+    /// The campaign it belongs to: the relay paced it already, so the host
+    /// sends it without a gap of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<Uuid>,
 }
 
 #[cfg(test)]

@@ -113,6 +113,9 @@ pub struct MessageView {
     /// host's row showed it): it may be long before it was captured.
     #[serde(default)]
     pub wa_time: Option<DateTime<Utc>>,
+    /// The campaign that sent it (such messages are paced by the relay).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<Uuid>,
     /// Credits it costs.
     pub cost: i64,
     /// Position in the profile's change feed; fetch later changes with `after`.

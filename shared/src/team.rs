@@ -249,8 +249,8 @@ pub struct WriteComment {
 pub enum TimelineItem {
     /// A WhatsApp message.
     Message {
-        /// The message.
-        message: MessageView,
+        /// The message (boxed: it is much the larger variant).
+        message: Box<MessageView>,
     },
     /// A comment or activity line.
     Comment {

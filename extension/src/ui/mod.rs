@@ -182,11 +182,11 @@ impl Model {
             match existing {
                 Some(item) => {
                     *item = TimelineItem::Message {
-                        message: message.clone(),
+                        message: Box::new(message.clone()),
                     }
                 }
                 None => self.panel.timeline.push(TimelineItem::Message {
-                    message: message.clone(),
+                    message: Box::new(message.clone()),
                 }),
             }
         }
@@ -273,6 +273,7 @@ mod tests {
             sender: None,
             media: None,
             wa_time: None,
+            campaign_id: None,
             cost: 1,
             seq,
             created_at: chrono::DateTime::UNIX_EPOCH,

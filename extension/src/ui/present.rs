@@ -577,6 +577,7 @@ mod tests {
                 size: Some("12 kB".into()),
             })),
             wa_time: None,
+            campaign_id: None,
             cost: 3,
             seq: 1,
             created_at: chrono::DateTime::from_timestamp(0, 0).expect("time"),
@@ -597,7 +598,7 @@ mod tests {
             "[document, media on the host's phone]"
         );
         let item = |message: &MessageView| TimelineItem::Message {
-            message: message.clone(),
+            message: Box::new(message.clone()),
         };
         let mut eli = message.clone();
         eli.sender = Some(Box::new(Sender {
@@ -667,6 +668,7 @@ mod tests {
             sender: None,
             media: None,
             wa_time: Some(at("2026-11-22T08:05:00Z")),
+            campaign_id: None,
             cost: 1,
             seq: 1,
             created_at: at("2026-11-22T17:00:00Z"),

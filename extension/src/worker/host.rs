@@ -86,6 +86,10 @@ impl Host {
 
     /// How long to wait before sending `dispatch`.
     pub fn wait_ms(&self, dispatch: &Dispatch) -> u32 {
+        if dispatch.campaign_id.is_some() {
+            // The relay spaced campaign messages by the number's pacing.
+            return 0;
+        }
         let next = NextSend {
             chat: &dispatch.chat_wa_id,
             last_incoming_ms: self.incoming_at.get(&dispatch.chat_wa_id).copied(),

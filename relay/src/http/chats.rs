@@ -361,7 +361,7 @@ async fn timeline(
         .map(|item| match item {
             chorus_shared::team::TimelineItem::Message { message } => {
                 chorus_shared::team::TimelineItem::Message {
-                    message: live::present(&state, account, message),
+                    message: Box::new(live::present(&state, account, *message)),
                 }
             }
             other => other,

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod api_doc;
 pub mod caller;
+pub mod campaigns;
 pub mod changes;
 pub mod chats;
 pub mod contacts;
@@ -19,4 +20,5 @@ pub mod media;
 pub mod messages;
 pub mod orgs;
 pub mod profiles;
+pub mod spreadsheets;
 pub mod ws;

@@ -212,8 +212,7 @@ async fn update_organization(
             ApiError::invalid_field("phone", p).with_code(ErrorCode::InvalidPhoneNumber)
         })?;
     if let Some(pacing) = body.pacing {
-        limits::check_pacing(pacing.min_gap_seconds, pacing.max_gap_seconds)
-            .map_err(|p| ApiError::invalid_field("pacing", p))?;
+        limits::check_pacing(&pacing).map_err(|p| ApiError::invalid_field("pacing", p))?;
     }
     let changes = UpdateOrganization {
         name,

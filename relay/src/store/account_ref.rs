@@ -20,6 +20,15 @@ impl AccountRef {
         }
     }
 
+    /// The account of a stored id and kind.
+    pub fn from_kind(id: Uuid, kind: &str) -> AccountRef {
+        if kind == "organization" {
+            AccountRef::Organization(id)
+        } else {
+            AccountRef::Personal(id)
+        }
+    }
+
     /// The stored kind.
     pub fn kind(self) -> &'static str {
         match self {

@@ -26,7 +26,8 @@ use super::{
 const USER_COLUMNS: &str = "id, email, account_type, phone, created_at";
 const INVITE_COLUMNS: &str = "id, organization_id, email, state, invited_by, created_at, closed_at";
 const ORGANIZATION_COLUMNS: &str =
-    "id, name, default_country, phone, pacing_min_seconds, pacing_max_seconds, created_at";
+    "id, name, default_country, phone, pacing_min_seconds, pacing_max_seconds, burst_size, \
+     burst_pause_seconds, hourly_cap, daily_cap, created_at";
 
 async fn user_in<B: Backend>(conn: &mut B::Connection, id: Uuid) -> StoreResult<Option<User>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
@@ -236,8 +237,11 @@ impl<B: Backend> AccountStore for SqlStore<B> {
             "UPDATE organizations SET name = COALESCE($1, name), \
              default_country = COALESCE($2, default_country), phone = COALESCE($3, phone), \
              pacing_min_seconds = COALESCE($4, pacing_min_seconds), \
-             pacing_max_seconds = COALESCE($5, pacing_max_seconds) \
-             WHERE id = $6 RETURNING {ORGANIZATION_COLUMNS}"
+             pacing_max_seconds = COALESCE($5, pacing_max_seconds), \
+             burst_size = COALESCE($6, burst_size), \
+             burst_pause_seconds = COALESCE($7, burst_pause_seconds), \
+             hourly_cap = COALESCE($8, hourly_cap), daily_cap = COALESCE($9, daily_cap) \
+             WHERE id = $10 RETURNING {ORGANIZATION_COLUMNS}"
         );
         let row: Option<OrganizationRow> = sqlx::query::<B>(&sql)
             .arg(changes.name.as_deref())
@@ -245,6 +249,10 @@ impl<B: Backend> AccountStore for SqlStore<B> {
             .arg(changes.phone.as_deref())
             .arg(changes.pacing.map(|p| p.min_gap_seconds))
             .arg(changes.pacing.map(|p| p.max_gap_seconds))
+            .arg(changes.pacing.map(|p| p.burst_size))
+            .arg(changes.pacing.map(|p| p.burst_pause_seconds))
+            .arg(changes.pacing.map(|p| p.hourly_cap))
+            .arg(changes.pacing.map(|p| p.daily_cap))
             .arg(org_id)
             .one_or_none(&mut *self.write.acquire().await?)
             .await?;
@@ -258,7 +266,8 @@ impl<B: Backend> AccountStore for SqlStore<B> {
     async fn memberships(&self, user_id: Uuid) -> StoreResult<Vec<Membership>> {
         let rows: Vec<MembershipRow> = sqlx::query::<B>(
             "SELECT o.id, o.name, o.default_country, o.phone, o.pacing_min_seconds, \
-             o.pacing_max_seconds, o.created_at, m.role, m.joined_at \
+             o.pacing_max_seconds, o.burst_size, o.burst_pause_seconds, o.hourly_cap, \
+             o.daily_cap, o.created_at, m.role, m.joined_at \
              FROM memberships m JOIN organizations o ON o.id = m.organization_id \
              WHERE m.user_id = $1 ORDER BY m.joined_at, o.id",
         )

@@ -21,10 +21,13 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use uuid::Uuid;
 
 use super::rows::{
+    CampaignRow, GrantRow, KeyedMessageRow, LedgerRow, MessageRow, OwnedFileRow, PacingRow,
+    RecipientRow, StateRow,
+};
+use super::rows::{
     CredentialsRow, FileRow, InviteRow, MemberRow, MembershipRow, OrganizationRow,
     ReceivedInviteRow, UserRow,
 };
-use super::rows::{GrantRow, KeyedMessageRow, LedgerRow, MessageRow, OwnedFileRow, StateRow};
 use super::team_rows::{ChatRow, CommentRow, ContactRow, FileChangeRow, KeyedCommentRow};
 use super::{AccountRef, StoreResult};
 
@@ -167,6 +170,14 @@ pub(crate) trait Backend:
     + Decode<(String,)>
     + Decode<(String, Option<Vec<u8>>)>
     + Decode<(Uuid, Uuid, String, String, i64)>
+    + Decode<CampaignRow>
+    + Decode<RecipientRow>
+    + Decode<PacingRow>
+    + Decode<(Uuid, String, i64, i64)>
+    + Decode<(String, Option<String>, i64)>
+    + Decode<(Uuid, String, Option<Uuid>, Uuid)>
+    + Decode<(i64, Option<String>, Option<String>)>
+    + Decode<(Uuid, i64, i64)>
 {
     /// The `n`th placeholder (from 1) of a built statement.
     fn placeholder(n: usize) -> String;

@@ -479,7 +479,12 @@ impl<B: Backend> ChatStore for SqlStore<B> {
             .into_iter()
             .map(|row| {
                 let message = MessageView::from(row);
-                (message.id, TimelineItem::Message { message })
+                (
+                    message.id,
+                    TimelineItem::Message {
+                        message: Box::new(message),
+                    },
+                )
             })
             .chain(comments.into_iter().map(|row| {
                 let comment = CommentView::from(row);

@@ -14,6 +14,8 @@
 mod account_ref;
 mod accounts;
 pub(crate) mod backend;
+mod campaign;
+mod campaigns_sql;
 pub(crate) mod chats;
 pub(crate) mod contacts;
 mod feed;
@@ -39,6 +41,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub use account_ref::AccountRef;
+pub use campaign::*;
 pub use postgres::PgStore;
 pub use queue::*;
 pub use sqlite::SqliteStore;
@@ -93,6 +96,8 @@ pub enum Conflict {
     NotAuthor,
     /// A contact with that number exists.
     ContactExists,
+    /// The profile has a campaign of that name.
+    CampaignNameTaken,
 }
 
 /// What happens to a member.
@@ -130,9 +135,15 @@ pub struct NewOrganizationRecord {
 }
 
 /// Everything the relay stores: both halves below, on one database.
-pub trait Store: AccountStore + QueueStore + ChatStore + ContactStore + LibraryStore {}
+pub trait Store:
+    AccountStore + QueueStore + ChatStore + ContactStore + LibraryStore + CampaignStore
+{
+}
 
-impl<T: AccountStore + QueueStore + ChatStore + ContactStore + LibraryStore> Store for T {}
+impl<T: AccountStore + QueueStore + ChatStore + ContactStore + LibraryStore + CampaignStore> Store
+    for T
+{
+}
 
 /// Accounts, sessions, organizations, members and invites.
 #[async_trait]

@@ -48,6 +48,8 @@ pub struct NewOutgoing {
     /// Lease it to the number's host in the same transaction, if the host
     /// has room and nothing older is waiting (saves a commit before dispatch).
     pub lease: Option<LeaseOffer>,
+    /// The campaign feeding it, if any.
+    pub campaign_id: Option<Uuid>,
 }
 
 /// A host ready to take messages.
@@ -145,8 +147,8 @@ pub struct Queued {
 /// What a send became.
 #[derive(Debug, Clone)]
 pub enum SendOutcome {
-    /// Queued for the host.
-    Message(MessageView),
+    /// Queued for the host (boxed: much the larger variant).
+    Message(Box<MessageView>),
     /// Kept as a comment, because the chat is assigned to someone else
     /// (the comment's `assignee_id` says who).
     Comment(CommentView),
@@ -156,7 +158,7 @@ impl Queued {
     /// The queued message, unless the send became a comment.
     pub fn message(&self) -> Option<&MessageView> {
         match &self.outcome {
-            SendOutcome::Message(message) => Some(message),
+            SendOutcome::Message(message) => Some(message.as_ref()),
             SendOutcome::Comment(_) => None,
         }
     }

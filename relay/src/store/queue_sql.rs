@@ -189,7 +189,7 @@ async fn requeue<B: Backend>(
 ) -> StoreResult<Vec<(AccountRef, MessageView)>> {
     let mut requeued = Vec::new();
     for (id, account_id, kind) in leased {
-        let account = account_ref(account_id, &kind);
+        let account = AccountRef::from_kind(account_id, &kind);
         let seq = next_seq(tx, account).await?;
         let moved = sqlx::query::<B>(
             "UPDATE messages SET status = 'queued', lease_owner = NULL, lease_until = NULL, \
@@ -209,14 +209,6 @@ async fn requeue<B: Backend>(
         }
     }
     Ok(requeued)
-}
-
-fn account_ref(id: Uuid, kind: &str) -> AccountRef {
-    if kind == "organization" {
-        AccountRef::Organization(id)
-    } else {
-        AccountRef::Personal(id)
-    }
 }
 
 #[async_trait]

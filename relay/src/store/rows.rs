@@ -51,17 +51,42 @@ pub(crate) struct CredentialsRow {
     pub(crate) password_hash: String,
 }
 
-/// Columns: `id, name, default_country, phone, pacing_min_seconds,
-/// pacing_max_seconds, created_at`.
+/// Columns: `id, name, default_country, phone`, the [`PacingRow`] columns,
+/// `created_at`.
 #[derive(sqlx::FromRow)]
 pub(crate) struct OrganizationRow {
     id: Uuid,
     name: String,
     default_country: String,
     phone: Option<String>,
+    #[sqlx(flatten)]
+    pacing: PacingRow,
+    created_at: i64,
+}
+
+/// Columns: `pacing_min_seconds, pacing_max_seconds, burst_size,
+/// burst_pause_seconds, hourly_cap, daily_cap` (of an organization or a user).
+#[derive(sqlx::FromRow)]
+pub(crate) struct PacingRow {
     pacing_min_seconds: i64,
     pacing_max_seconds: i64,
-    created_at: i64,
+    burst_size: i64,
+    burst_pause_seconds: i64,
+    hourly_cap: i64,
+    daily_cap: i64,
+}
+
+impl From<PacingRow> for chorus_shared::api::PacingSettings {
+    fn from(row: PacingRow) -> Self {
+        chorus_shared::api::PacingSettings {
+            min_gap_seconds: row.pacing_min_seconds,
+            max_gap_seconds: row.pacing_max_seconds,
+            burst_size: row.burst_size,
+            burst_pause_seconds: row.burst_pause_seconds,
+            hourly_cap: row.hourly_cap,
+            daily_cap: row.daily_cap,
+        }
+    }
 }
 
 impl From<OrganizationRow> for Organization {
@@ -71,10 +96,7 @@ impl From<OrganizationRow> for Organization {
             name: row.name,
             default_country: row.default_country,
             phone: row.phone,
-            pacing: chorus_shared::api::PacingSettings {
-                min_gap_seconds: row.pacing_min_seconds,
-                max_gap_seconds: row.pacing_max_seconds,
-            },
+            pacing: row.pacing.into(),
             created_at: time(row.created_at),
         }
     }
@@ -175,7 +197,7 @@ pub(crate) const MESSAGE_SELECT: &str =
      c.wa_id AS chat_wa_id, m.direction, m.kind, m.text, m.attachment_id, \
      f.name AS file_name, f.mime AS file_mime, f.kind AS file_kind, f.size AS file_size, \
      f.created_at AS file_created_at, m.status, m.failure_reason, m.wa_id, m.author_id, \
-     m.sender_wa_id, m.sender_name, m.media_name, m.media_size, m.wa_time, m.cost, \
+     m.sender_wa_id, m.sender_name, m.media_name, m.media_size, m.wa_time, m.campaign_id, m.cost, \
      m.seq, m.created_at, m.updated_at \
      FROM messages m JOIN accounts a ON a.id = m.account_id JOIN chats c ON c.id = m.chat_id \
      LEFT JOIN files f ON f.id = m.attachment_id";
@@ -206,6 +228,7 @@ pub(crate) struct MessageRow {
     media_name: Option<String>,
     media_size: Option<String>,
     wa_time: Option<i64>,
+    campaign_id: Option<Uuid>,
     cost: i64,
     seq: i64,
     created_at: i64,
@@ -259,6 +282,7 @@ impl From<MessageRow> for MessageView {
                 })
             }),
             wa_time: row.wa_time.map(time),
+            campaign_id: row.campaign_id,
             cost: row.cost,
             seq: row.seq,
             created_at: time(row.created_at),
@@ -372,4 +396,63 @@ impl From<LedgerRow> for LedgerLine {
             at: time(row.at),
         }
     }
+}
+
+/// Columns of a campaign (see `campaigns_sql::CAMPAIGN_COLUMNS`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct CampaignRow {
+    pub(crate) id: Uuid,
+    name: String,
+    state: String,
+    paused_reason: Option<String>,
+    template: Option<String>,
+    kind: String,
+    attachment_id: Option<Uuid>,
+    source: String,
+    created_by: Uuid,
+    created_at: i64,
+    starts_at: Option<i64>,
+    finished_at: Option<i64>,
+}
+
+impl CampaignRow {
+    /// The record, with its recipients counted.
+    pub(crate) fn into_record(
+        self,
+        counts: chorus_shared::campaign::CampaignCounts,
+        ready: u32,
+    ) -> crate::store::CampaignRecord {
+        crate::store::CampaignRecord {
+            id: self.id,
+            name: self.name,
+            state: self.state,
+            paused_reason: self.paused_reason,
+            template: self.template,
+            kind: MessageKind::parse(&self.kind).unwrap_or(MessageKind::Text),
+            attachment_id: self.attachment_id,
+            source: self.source,
+            created_by: self.created_by,
+            created_at: time(self.created_at),
+            starts_at: self.starts_at.map(time),
+            finished_at: self.finished_at.map(time),
+            counts,
+            ready,
+        }
+    }
+}
+
+/// A campaign recipient with its message's state.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RecipientRow {
+    pub(crate) position: i64,
+    pub(crate) row_number: Option<i64>,
+    pub(crate) phone: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) text: Option<String>,
+    pub(crate) status: String,
+    pub(crate) reason: Option<String>,
+    pub(crate) message_id: Option<Uuid>,
+    pub(crate) message_status: Option<String>,
+    pub(crate) failure_reason: Option<String>,
+    pub(crate) replied: i64,
 }

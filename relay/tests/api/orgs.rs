@@ -365,7 +365,8 @@ async fn admins_update_the_organization(backend: Backend) {
 
     assert_eq!(
         body_pacing(&relay, &path, &admin).await,
-        json!({"min_gap_seconds": 30, "max_gap_seconds": 60}),
+        json!({"min_gap_seconds": 30, "max_gap_seconds": 60, "burst_size": 40,
+               "burst_pause_seconds": 210, "hourly_cap": 60, "daily_cap": 600}),
         "published guidance by default"
     );
     let (status, body) = relay
@@ -380,6 +381,9 @@ async fn admins_update_the_organization(backend: Backend) {
         json!({"min_gap_seconds": 90, "max_gap_seconds": 45}),
         json!({"min_gap_seconds": -1, "max_gap_seconds": 5}),
         json!({"min_gap_seconds": 0, "max_gap_seconds": 7200}),
+        json!({"min_gap_seconds": 0, "max_gap_seconds": 5, "burst_size": 0}),
+        json!({"min_gap_seconds": 0, "max_gap_seconds": 5, "hourly_cap": 0}),
+        json!({"min_gap_seconds": 0, "max_gap_seconds": 5, "daily_cap": -3}),
     ] {
         let (status, body) = relay.patch(&path, &admin, json!({"pacing": bad})).await;
         assert_eq!(status, 422, "{body}");
@@ -389,7 +393,9 @@ async fn admins_update_the_organization(backend: Backend) {
     let (_, after) = relay.get(&path, &admin).await;
     assert_eq!(
         after["pacing"],
-        json!({"min_gap_seconds": 45, "max_gap_seconds": 90})
+        json!({"min_gap_seconds": 45, "max_gap_seconds": 90, "burst_size": 40,
+               "burst_pause_seconds": 210, "hourly_cap": 60, "daily_cap": 600}),
+        "what is left out takes the default"
     );
     assert_eq!(after["name"], "Acme");
     assert_eq!(

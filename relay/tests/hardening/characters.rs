@@ -185,6 +185,7 @@ async fn a_refused_member_of_a_batch_fails_alone(backend: Backend) {
         attachment_id: None,
         idempotency_key: format!("batch-{n}"),
         lease: None,
+        campaign_id: None,
     };
     let mut batch: Vec<NewOutgoing> = (0..10).map(|n| new(n, author)).collect();
     // An author who does not exist: refused by a foreign key on both databases.

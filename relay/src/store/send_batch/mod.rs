@@ -220,7 +220,7 @@ impl BatchWrites {
             .map(|outcome| match outcome {
                 Outcome::Refused(error) => Err(error),
                 Outcome::Earlier(message) => Ok(Queued {
-                    outcome: SendOutcome::Message(*message),
+                    outcome: SendOutcome::Message(message),
                     created: false,
                 }),
                 Outcome::EarlierComment(comment) => Ok(Queued {
@@ -228,11 +228,11 @@ impl BatchWrites {
                     created: false,
                 }),
                 Outcome::New(index) => Ok(Queued {
-                    outcome: SendOutcome::Message(rows[index].view.clone()),
+                    outcome: SendOutcome::Message(Box::new(rows[index].view.clone())),
                     created: true,
                 }),
                 Outcome::SameAs(index) => Ok(Queued {
-                    outcome: SendOutcome::Message(rows[index].view.clone()),
+                    outcome: SendOutcome::Message(Box::new(rows[index].view.clone())),
                     created: false,
                 }),
                 Outcome::Commented(index) => Ok(Queued {
@@ -323,6 +323,9 @@ pub(crate) fn plan(
                 }
             },
         };
+        // A campaign is the profile's broadcast, not a member's reply: it
+        // reaches assigned chats too.
+        let assignee = assignee.filter(|_| new.campaign_id.is_none());
         if let Some(assignee) = assignee.filter(|assignee| *assignee != new.author_id) {
             let body = new.text.clone().unwrap_or_else(|| {
                 attachment
@@ -408,6 +411,7 @@ pub(crate) fn plan(
                 sender: None,
                 media: None,
                 wa_time: None,
+                campaign_id: new.campaign_id,
                 cost,
                 seq: this_seq,
                 created_at: now,

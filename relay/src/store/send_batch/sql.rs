@@ -280,7 +280,7 @@ pub(crate) async fn queue_batch<B: Backend>(
     let mut statement = Statement::<B>::new(
         "INSERT INTO messages (id, account_id, chat_id, direction, kind, text, attachment_id, \
          status, author_id, idempotency_key, cost, credits, queue_pos, seq, lease_owner, \
-         lease_until, created_at, updated_at) VALUES ",
+         lease_until, created_at, updated_at, campaign_id) VALUES ",
     );
     statement.rows(&writes.rows, |new| {
         let view = &new.view;
@@ -303,6 +303,7 @@ pub(crate) async fn queue_batch<B: Backend>(
             new.lease.as_ref().map(|(_, until)| millis(*until)).into(),
             at.into(),
             at.into(),
+            view.campaign_id.into(),
         ]
     });
     statement.query().run(&mut *conn).await?;
