@@ -69,11 +69,13 @@
   };
 
   // The last time the person at this browser typed or clicked, so sends
-  // never interrupt them.
+  // never interrupt them. Focus is not counted: WhatsApp Web moves it by
+  // itself (into the compose box when a chat opens, after our operation
+  // has returned), and a person who moves it clicks or presses a key.
   let lastInput = 0;
-  // True while an operation runs: the focus it moves is not the person's.
+  // True while an operation runs: the input it causes is not the person's.
   let driving = false;
-  for (const type of ['keydown', 'beforeinput', 'paste', 'mousedown', 'wheel', 'focusin']) {
+  for (const type of ['keydown', 'beforeinput', 'paste', 'mousedown', 'wheel']) {
     window.addEventListener(type, (event) => { if (event.isTrusted && !driving) lastInput = Date.now(); }, true);
   }
 

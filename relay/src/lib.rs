@@ -223,6 +223,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(credits::router())
         .merge(spreadsheets::router())
         .merge(http::campaigns::router())
+        .merge(http::pacing::router())
         .merge(ws::router());
     OpenApiRouter::with_openapi(api_doc::ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -199,13 +199,23 @@ for (const csp of ['strict', 'permissive']) {
       await sidebar.locator('#contacts-total', { hasText: '2 contacts' }).waitFor({ timeout: WAIT });
       await sidebar.getByRole('button', { name: 'Select all' }).click();
       await sidebar.locator('#contacts-total', { hasText: '2 selected' }).waitFor({ timeout: WAIT });
-      await sidebar.locator('#bulk-text').fill('VIP offer');
+      // Sending to the selection is a campaign, previewed before it starts.
+      await sidebar.locator('#bulk-text').fill('VIP offer for {{first_name|you}}');
       await sidebar.getByRole('button', { name: 'Send to selected' }).click();
-      await sidebar.locator('#notice', { hasText: 'Queued 2 messages' }).waitFor({ timeout: WAIT });
-      const feed = await api(relay, 'GET', '/messages?after=0&limit=500', { token });
-      const offers = feed.messages.filter((m) => m.text === 'VIP offer').map((m) => m.chat_wa_id).sort();
-      assert.deepEqual(offers, ['447400000401@c.us', '447400000402@c.us']);
+      await sidebar.locator('#draft-summary', { hasText: 'Will send to 2 of 2 · 0 skipped · needs 2 credits' }).waitFor({ timeout: WAIT });
+      await sidebar.locator('#draft-recipients li', { hasText: 'VIP offer for Bea' }).waitFor({ timeout: WAIT });
+      await sidebar.getByRole('button', { name: 'Start campaign' }).click();
+      await sidebar.locator('#notice', { hasText: 'Started' }).waitFor({ timeout: WAIT });
+      await sidebar.locator('#campaigns li', { hasText: '2 contacts' }).waitFor({ timeout: WAIT });
+      const { campaigns } = await api(relay, 'GET', '/campaigns', { token });
+      const { recipients } = await api(relay, 'GET', `/campaigns/${campaigns[0].id}/recipients`, { token });
+      assert.deepEqual(recipients.map((r) => [r.phone, r.text]).sort(), [
+        ['+447400000401', 'VIP offer for Bea'], ['+447400000402', 'VIP offer for Cid'],
+      ]);
 
+      await tab(sidebar, 'Contacts');
+      await sidebar.getByRole('button', { name: 'Select all' }).click();
+      await sidebar.locator('#contacts-total', { hasText: '2 selected' }).waitFor({ timeout: WAIT });
       await sidebar.getByRole('button', { name: 'Delete selected' }).click();
       await sidebar.locator('#notice', { hasText: 'Deleted 2 contacts' }).waitFor({ timeout: WAIT });
       const left = await api(relay, 'GET', '/contacts', { token });

@@ -10,7 +10,7 @@
 //! - `test`: checks prerequisites (PostgreSQL for the dual-backend tests),
 //!   then runs formatting and lint checks, every test, and the browser
 //!   tests.
-//! - `bench`: the queue and bulk-contact benchmarks (need PostgreSQL too).
+//! - `bench`: the queue, bulk-contact and spreadsheet benchmarks (need PostgreSQL too).
 //! - `dist` ([`dist`]): the extension, built to WebAssembly, shrunk
 //!   ([`shrink`]) and laid out for Chrome.
 //! - [`e2e`]: the browser tests that `test` runs last (installs Chromium and
@@ -73,6 +73,8 @@ fn main() -> ExitCode {
                 "queue",
                 "--bench",
                 "contacts",
+                "--bench",
+                "sheets",
             ])
         }),
         Some("help" | "--help" | "-h") | None => {

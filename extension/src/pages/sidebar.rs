@@ -23,6 +23,8 @@ enum FollowUp {
     Nothing,
     Panel,
     Tab,
+    /// A campaign's message moved: its progress is read again.
+    Campaigns,
 }
 
 thread_local! {
@@ -42,6 +44,19 @@ pub struct App {
     /// Field values to set once the components have caught up (clearing a
     /// sent message, choosing a file to send).
     pending_values: RefCell<Vec<(String, String)>>,
+    /// Campaign progress reloads: one runs at a time, and events during it
+    /// cause exactly one more (a campaign's messages move several times a
+    /// second).
+    campaign_reload: std::cell::Cell<Reload>,
+}
+
+/// Where a coalesced reload is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Reload {
+    #[default]
+    Idle,
+    Running,
+    RunningAndAgain,
 }
 
 pub fn start() {
@@ -56,6 +71,7 @@ pub fn start() {
         port: RefCell::new(None),
         nonce,
         pending_values: RefCell::new(Vec::new()),
+        campaign_reload: std::cell::Cell::new(Reload::Idle),
     });
     APP.with(|cell| *cell.borrow_mut() = Some(app.clone()));
     super::mount(move || super::view::sidebar(shown));
@@ -230,6 +246,10 @@ impl App {
         if follow_up == FollowUp::Nothing {
             return;
         }
+        if follow_up == FollowUp::Campaigns {
+            self.reload_campaigns();
+            return;
+        }
         let app = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let _ = match follow_up {
@@ -237,6 +257,32 @@ impl App {
                 _ => app.load_tab().await,
             };
             app.render();
+        });
+    }
+
+    /// Reads the campaigns' progress again, coalescing bursts of events.
+    fn reload_campaigns(self: &Rc<Self>) {
+        match self.campaign_reload.get() {
+            Reload::Idle => self.campaign_reload.set(Reload::Running),
+            _ => {
+                self.campaign_reload.set(Reload::RunningAndAgain);
+                return;
+            }
+        }
+        let app = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            loop {
+                if let Err(failure) = app.load_campaigns().await {
+                    app.fail(failure).await;
+                }
+                app.render();
+                if app.campaign_reload.get() == Reload::RunningAndAgain {
+                    app.campaign_reload.set(Reload::Running);
+                    continue;
+                }
+                app.campaign_reload.set(Reload::Idle);
+                break;
+            }
         });
     }
 
@@ -251,6 +297,16 @@ impl App {
                 }
             }
             return FollowUp::Tab;
+        }
+        if model.tab == Tab::Campaigns {
+            // A campaign's message moved: its progress is read again.
+            if let ServerFrame::Message { message } = &frame {
+                if message.campaign_id.is_some()
+                    && message.organization_id == model.settings.profile
+                {
+                    return FollowUp::Campaigns;
+                }
+            }
         }
         match frame {
             ServerFrame::Credits {

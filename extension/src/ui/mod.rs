@@ -5,7 +5,9 @@
 //! # Layout
 //! - this file: the state ([`Model`]) and how live changes update it.
 //! - [`present`]: the screen, row texts, marks and status lines.
+//! - [`campaign`]: the Campaigns tab's flow and progress lines.
 
+pub mod campaign;
 pub mod inbox;
 pub mod present;
 
@@ -29,6 +31,8 @@ pub enum Tab {
     Send,
     /// The profile's contacts.
     Contacts,
+    /// Bulk sends from a spreadsheet, and every campaign's progress.
+    Campaigns,
     /// The profile's file library.
     Files,
     /// "My Organizations": invites, members.
@@ -39,10 +43,11 @@ pub enum Tab {
 
 impl Tab {
     /// Every tab, in display order.
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Chat,
         Tab::Send,
         Tab::Contacts,
+        Tab::Campaigns,
         Tab::Files,
         Tab::Team,
         Tab::Host,
@@ -54,6 +59,7 @@ impl Tab {
             Tab::Chat => "Chat",
             Tab::Send => "Send",
             Tab::Contacts => "Contacts",
+            Tab::Campaigns => "Campaigns",
             Tab::Files => "Files",
             Tab::Team => "Team",
             Tab::Host => "Host",
@@ -137,6 +143,12 @@ pub struct Model {
     pub organizations: MyOrganizations,
     /// Per organization the user administers.
     pub teams: HashMap<Uuid, Team>,
+    /// The profile's campaigns, newest first.
+    pub campaigns: Vec<chorus_shared::campaign::CampaignView>,
+    /// The "Excel file" flow.
+    pub campaign_flow: campaign::CampaignFlow,
+    /// How the profile's number paces campaigns.
+    pub pacing: Option<chorus_shared::api::PacingSettings>,
     /// Files customers sent that this sidebar has fetched: file id → a
     /// `blob:` URL of this page to show or save them.
     pub received_files: HashMap<Uuid, String>,

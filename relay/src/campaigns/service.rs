@@ -453,6 +453,24 @@ pub async fn start(
     move_to(state, caller, &record, &["draft"], "running", "started").await
 }
 
+/// Deletes a draft, freeing its name; a started campaign is refused (it is
+/// cancelled instead, and its results kept).
+pub async fn delete_draft(state: &AppState, caller: &InProfile, id: Uuid) -> Result<(), ApiError> {
+    let record = campaign_of(state, caller.account, id).await?;
+    may_control(caller, &record)?;
+    if !state.store.delete_draft(caller.account, id).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::CampaignState,
+            format!(
+                "The campaign is {}; only drafts are deleted. Cancel it instead.",
+                record.state
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Pauses a running campaign; the message in flight (if any) still goes.
 pub async fn pause(
     state: &AppState,

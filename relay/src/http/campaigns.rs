@@ -28,7 +28,7 @@ const PAGE_MAX: u32 = 1000;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, list))
-        .routes(routes!(campaign))
+        .routes(routes!(campaign, delete_draft))
         .routes(routes!(recipients))
         .routes(routes!(results))
         .routes(routes!(start))
@@ -89,6 +89,27 @@ async fn campaign(
     _: ApiQuery<ProfileQuery>,
 ) -> Result<Json<CampaignView>, ApiError> {
     Ok(Json(service::get(&state, &caller, campaign_id).await?))
+}
+
+/// Delete a draft campaign (its name is free again). A started campaign
+/// is cancelled instead, so its results stay.
+#[utoipa::path(delete, path = "/campaigns/{campaign_id}", tag = "campaigns",
+    security(("bearer" = [])),
+    params(("campaign_id" = Uuid, Path), ProfileQuery),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "not a draft", body = ErrorBody),
+    ))]
+async fn delete_draft(
+    State(state): State<AppState>,
+    caller: InProfile,
+    ApiPath(campaign_id): ApiPath<Uuid>,
+    _: ApiQuery<ProfileQuery>,
+) -> Result<StatusCode, ApiError> {
+    service::delete_draft(&state, &caller, campaign_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A page of recipients.

@@ -19,6 +19,7 @@ pub mod invites;
 pub mod media;
 pub mod messages;
 pub mod orgs;
+pub mod pacing;
 pub mod profiles;
 pub mod spreadsheets;
 pub mod ws;

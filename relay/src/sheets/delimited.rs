@@ -36,33 +36,60 @@ pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// The separator: whichever of `,` `;` `\t` `|` the first line has most of
-/// (outside quotes); a comma when it has none.
+/// The separator: of `,` `;` `\t` `|`, the one the first lines agree on
+/// most (the same count, outside quotes, on the most lines), so a title
+/// line above the header ("Customers, December") does not decide it; a
+/// comma when none appears.
 pub fn separator(text: &str) -> u8 {
+    const SEPARATORS: [u8; 4] = [b',', b';', b'\t', b'|'];
+    const LINES: usize = 50;
+    let mut per_line: Vec<[usize; 4]> = Vec::new();
     let mut counts = [0usize; 4];
     let mut quoted = false;
     for c in text.chars() {
         match c {
             '"' => quoted = !quoted,
-            '\n' | '\r' if !quoted => break,
-            ',' if !quoted => counts[0] += 1,
-            ';' if !quoted => counts[1] += 1,
-            '\t' if !quoted => counts[2] += 1,
-            '|' if !quoted => counts[3] += 1,
+            '\n' if !quoted => {
+                per_line.push(counts);
+                counts = [0; 4];
+                if per_line.len() == LINES {
+                    break;
+                }
+            }
+            _ if !quoted => {
+                if let Some(index) = SEPARATORS.iter().position(|&s| u32::from(s) == c as u32) {
+                    counts[index] += 1;
+                }
+            }
             _ => {}
         }
     }
-    let separators = [b',', b';', b'\t', b'|'];
-    let (best, count) = counts
-        .iter()
-        .enumerate()
-        .max_by_key(|&(index, count)| (*count, std::cmp::Reverse(index)))
-        .unwrap_or((0, &0));
-    if *count == 0 {
-        b','
-    } else {
-        separators[best]
+    if counts.iter().any(|&count| count > 0) {
+        per_line.push(counts);
     }
+    // For each separator: the count most lines share, times those lines.
+    let score = |index: usize| {
+        let mut seen: Vec<(usize, usize)> = Vec::new();
+        for line in &per_line {
+            let count = line[index];
+            if count == 0 {
+                continue;
+            }
+            match seen.iter_mut().find(|(c, _)| *c == count) {
+                Some((_, lines)) => *lines += 1,
+                None => seen.push((count, 1)),
+            }
+        }
+        seen.iter()
+            .map(|(count, lines)| lines * 1000 + count)
+            .max()
+            .unwrap_or(0)
+    };
+    (0..SEPARATORS.len())
+        .map(|index| (score(index), std::cmp::Reverse(index)))
+        .max()
+        .filter(|(score, _)| *score > 0)
+        .map_or(b',', |(_, std::cmp::Reverse(index))| SEPARATORS[index])
 }
 
 /// Reads a CSV file as one sheet named "CSV".
@@ -143,6 +170,16 @@ mod tests {
             rows(b"phone,name\n1,Jos\xE9 \x80\n"),
             owned(&[&["phone", "name"], &["1", "José €"]])
         );
+    }
+
+    #[test]
+    fn a_title_line_does_not_decide_the_separator() {
+        assert_eq!(
+            separator("Customers, December\nPhone;Name;Code\n1;A;x\n2;B;y\n"),
+            b';'
+        );
+        assert_eq!(separator("a,b\n\"x;y\",z\n"), b',');
+        assert_eq!(separator("just one column\nrow\n"), b',');
     }
 
     #[test]

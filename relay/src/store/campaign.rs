@@ -165,6 +165,10 @@ pub trait CampaignStore: Send + Sync + 'static {
         id: Uuid,
     ) -> StoreResult<Vec<Uuid>>;
 
+    /// Deletes a draft with its recipients; false when there is no draft
+    /// of that id (started campaigns are kept).
+    async fn delete_draft(&self, account: AccountRef, id: Uuid) -> StoreResult<bool>;
+
     /// Sets when a starting campaign begins (now, or its chosen time).
     async fn set_campaign_start(
         &self,

@@ -249,6 +249,30 @@ impl<B: Backend> CampaignStore for SqlStore<B> {
         Ok(moved)
     }
 
+    async fn delete_draft(&self, account: AccountRef, id: Uuid) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let draft: Option<(Uuid,)> = sqlx::query::<B>(
+            "SELECT id FROM campaigns WHERE account_id = $1 AND id = $2 AND state = 'draft'",
+        )
+        .arg(account.id())
+        .arg(id)
+        .one_or_none(&mut *tx)
+        .await?;
+        if draft.is_none() {
+            return Ok(false);
+        }
+        sqlx::query::<B>("DELETE FROM campaign_recipients WHERE campaign_id = $1")
+            .arg(id)
+            .run(&mut *tx)
+            .await?;
+        sqlx::query::<B>("DELETE FROM campaigns WHERE id = $1")
+            .arg(id)
+            .run(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn campaign_queued_messages(
         &self,
         account: AccountRef,

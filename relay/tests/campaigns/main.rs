@@ -7,6 +7,7 @@ mod common;
 
 mod files;
 mod sending;
+mod settings;
 
 use serde_json::{json, Value};
 

@@ -41,9 +41,11 @@ macro_rules! of_chat {
     };
 }
 
+mod campaigns;
 mod reads;
 mod writes;
 
+pub use campaigns::*;
 pub use reads::*;
 pub use writes::*;
 
@@ -144,6 +146,17 @@ pub const ALL: &[(Method, &str)] = &[
     (OrganizationDetails::METHOD, OrganizationDetails::TEMPLATE),
     (AttachReceivedMedia::METHOD, AttachReceivedMedia::TEMPLATE),
     (FileContent::METHOD, FileContent::TEMPLATE),
+    (UploadSpreadsheet::METHOD, UploadSpreadsheet::TEMPLATE),
+    (PreviewSheet::METHOD, PreviewSheet::TEMPLATE),
+    (DraftCampaign::METHOD, DraftCampaign::TEMPLATE),
+    (Campaigns::METHOD, Campaigns::TEMPLATE),
+    (CampaignRecipients::METHOD, CampaignRecipients::TEMPLATE),
+    (StartCampaign::METHOD, StartCampaign::TEMPLATE),
+    (PauseCampaign::METHOD, PauseCampaign::TEMPLATE),
+    (ResumeCampaign::METHOD, ResumeCampaign::TEMPLATE),
+    (CancelCampaign::METHOD, CancelCampaign::TEMPLATE),
+    (DeleteDraftCampaign::METHOD, DeleteDraftCampaign::TEMPLATE),
+    (Pacing::METHOD, Pacing::TEMPLATE),
 ];
 
 /// A query string built from pairs, leaving out those without a value.

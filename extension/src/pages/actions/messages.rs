@@ -15,32 +15,6 @@ use crate::browser::relay::Failure;
 use crate::pages::sidebar::App;
 use crate::ui::Model;
 
-/// Queues one message per ticked contact.
-pub(super) async fn send_to_selected(app: &Rc<App>, text: &str, file: Option<Uuid>) -> Outcome {
-    let phones: Vec<String> = {
-        let model = app.model.borrow();
-        model
-            .contacts
-            .iter()
-            .filter(|c| model.selected.contains(&c.id))
-            .map(|c| c.phone.clone())
-            .collect()
-    };
-    if phones.is_empty() {
-        return Err(problem("Select the contacts to send to first."));
-    }
-    let mut queued = 0;
-    for phone in phones {
-        queue(app, Some(phone), None, text, file).await?;
-        queued += 1;
-    }
-    app.model.borrow_mut().notice = Some(format!(
-        "Queued {queued} messages: follow them in the Send tab."
-    ));
-    app.set_value("bulk-text", "");
-    Ok(())
-}
-
 /// Fetches a file a customer sent and keeps it as a `blob:` URL of this
 /// page, which the timeline shows (pictures, voice notes, videos) or offers
 /// to save.

@@ -6,15 +6,15 @@
 //! - this file: the actions and what each does.
 //! - [`account`]: signing in and out, and first-use set-up.
 //! - [`messages`]: queuing messages, uploads, and the open chat's changes.
+//! - [`campaigns`]: the "Excel file" flow and campaign controls.
 
 mod account;
+mod campaigns;
 mod messages;
 
 pub use account::forget_session;
 use account::{remember_session, set_up};
-use messages::{
-    add_to_timeline, known_chat, queue, send_to_selected, show_received, update_chat, upload,
-};
+use messages::{add_to_timeline, known_chat, queue, show_received, update_chat, upload};
 
 use std::rc::Rc;
 
@@ -111,6 +111,40 @@ pub enum Action {
     },
     /// Delete the ticked contacts.
     DeleteSelected,
+    /// Upload a spreadsheet for a campaign.
+    UploadSheet(web_sys::File),
+    /// Choose the sheet and header row of the uploaded spreadsheet.
+    ChooseSheet {
+        /// The sheet's name.
+        sheet: String,
+        /// The header row, from 1.
+        header_row: u32,
+    },
+    /// Create a draft campaign from the form and preview it.
+    DraftCampaign {
+        /// Its name.
+        name: String,
+        /// The phone column.
+        phone_column: String,
+        /// The name column ("" for none).
+        name_column: String,
+        /// The message with merge fields.
+        text: String,
+        /// A file from the library.
+        file: Option<Uuid>,
+        /// A `datetime-local` start ("" to start at once).
+        starts_at: String,
+    },
+    /// Take the draft back to change it.
+    DiscardDraft,
+    /// Start (or schedule) a draft campaign.
+    StartCampaign(Uuid),
+    /// Pause a running campaign.
+    PauseCampaign(Uuid),
+    /// Resume a paused campaign.
+    ResumeCampaign(Uuid),
+    /// Cancel a campaign.
+    CancelCampaign(Uuid),
     /// Add a contact.
     AddContact {
         /// Their number.
@@ -349,7 +383,9 @@ pub async fn perform(app: &Rc<App>, action: Action) -> Outcome {
             let all: Vec<Uuid> = model.contacts.iter().map(|c| c.id).collect();
             model.selected.extend(all);
         }
-        Action::SendToSelected { text, file } => send_to_selected(app, text.trim(), file).await?,
+        Action::SendToSelected { text, file } => {
+            campaigns::draft_for_selection(app, text.trim(), file).await?
+        }
         Action::DeleteSelected => {
             let ids: Vec<Uuid> = app.model.borrow().selected.iter().copied().collect();
             if ids.is_empty() {
@@ -394,6 +430,37 @@ pub async fn perform(app: &Rc<App>, action: Action) -> Outcome {
             app.load_contacts().await?;
         }
         Action::ShowReceived(file) => show_received(app, file).await?,
+        Action::UploadSheet(file) => campaigns::upload_sheet(app, file).await?,
+        Action::ChooseSheet { sheet, header_row } => {
+            campaigns::choose_sheet(app, sheet, header_row)
+        }
+        Action::DraftCampaign {
+            name,
+            phone_column,
+            name_column,
+            text,
+            file,
+            starts_at,
+        } => {
+            let form = campaigns::Form {
+                name,
+                phone_column,
+                name_column,
+                text,
+                file,
+                starts_at,
+            };
+            campaigns::draft(app, form).await?
+        }
+        Action::DiscardDraft => campaigns::discard(app).await?,
+        Action::StartCampaign(id) => campaigns::start(app, id).await?,
+        Action::PauseCampaign(id) => campaigns::control(app, id, campaigns::Control::Pause).await?,
+        Action::ResumeCampaign(id) => {
+            campaigns::control(app, id, campaigns::Control::Resume).await?
+        }
+        Action::CancelCampaign(id) => {
+            campaigns::control(app, id, campaigns::Control::Cancel).await?
+        }
         Action::Upload(file) => upload(app, file).await?,
         Action::UseFile(file_id) => {
             app.model.borrow_mut().tab = Tab::Send;

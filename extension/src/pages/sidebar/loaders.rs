@@ -108,6 +108,21 @@ impl App {
                 self.model.borrow_mut().files = files.files;
             }
             Tab::Contacts => self.load_contacts().await?,
+            Tab::Campaigns => {
+                self.load_campaigns().await?;
+                let pacing = relay
+                    .call_endpoint(&endpoints::Pacing {
+                        organization_id: self.profile(),
+                    })
+                    .await?;
+                self.model.borrow_mut().pacing = Some(pacing);
+                let files = relay
+                    .call_endpoint(&endpoints::Files {
+                        organization_id: self.profile(),
+                    })
+                    .await?;
+                self.model.borrow_mut().files = files.files;
+            }
             Tab::Team => {
                 let organizations = relay.call_endpoint(&endpoints::MyOrgs).await?;
                 let mut teams = std::collections::HashMap::new();
@@ -150,6 +165,18 @@ impl App {
             }
             Tab::Chat => {}
         }
+        Ok(())
+    }
+
+    /// Loads the profile's campaigns with their progress.
+    pub async fn load_campaigns(&self) -> Result<(), Failure> {
+        let list = self
+            .relay()
+            .call_endpoint(&endpoints::Campaigns {
+                organization_id: self.profile(),
+            })
+            .await?;
+        self.model.borrow_mut().campaigns = list.campaigns;
         Ok(())
     }
 

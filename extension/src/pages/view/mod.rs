@@ -13,8 +13,10 @@
 //! - [`chat`]: the open chat (assignment, status, timeline, comments) and the
 //!   chat list.
 //! - [`send`]: sending to a number, and the messages sent from here.
+//! - [`campaigns`]: the "Excel file" flow and every campaign's progress.
 //! - [`contacts`], [`files`], [`team`], [`host`]: the other tabs.
 
+mod campaigns;
 mod chat;
 mod contacts;
 mod files;
@@ -82,6 +84,7 @@ pub fn sidebar(shown: RwSignal<Model>) -> impl IntoView {
                     Tab::Chat => chat::tab(shown).into_any(),
                     Tab::Send => send::tab(shown).into_any(),
                     Tab::Contacts => contacts::tab(shown).into_any(),
+                    Tab::Campaigns => campaigns::tab(shown).into_any(),
                     Tab::Files => files::tab(shown).into_any(),
                     Tab::Team => team::tab(shown).into_any(),
                     Tab::Host => host::tab(shown).into_any(),
