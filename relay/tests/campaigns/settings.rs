@@ -101,3 +101,68 @@ async fn a_draft_is_deleted_and_its_name_freed(backend: Backend) {
         .await;
     assert_eq!((status, error_code(&body)), (409, "campaign_state"));
 }
+
+crate::on_every_backend!(a_scheduled_campaign_waits_for_its_time);
+
+async fn a_scheduled_campaign_waits_for_its_time(backend: Backend) {
+    use chorus_shared::protocol::ServerFrame;
+    let relay = TestRelay::start(backend).await;
+    let team = team(&relay, "scheduled.test", 10).await;
+    crate::no_gaps(&relay, &team.admin, &team.org, 1000).await;
+    let csv = "Phone,Name\n+447400600001,A\n";
+    let (_, upload) = upload_sheet(
+        &relay,
+        &team.agent,
+        &team.org,
+        "s.csv",
+        csv.as_bytes().to_vec(),
+    )
+    .await;
+    let at = chrono::Utc::now() + chrono::Duration::hours(2);
+    let (status, draft) = relay
+        .post(
+            "/api/v1/campaigns",
+            &team.agent,
+            json!({"organization_id": team.org, "name": "Later", "text": "Hi {{Name}}", "starts_at": at,
+                   "recipients": {"spreadsheet": {"spreadsheet_id": upload["id"], "sheet": "CSV", "phone_column": "Phone"}}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    let id = draft["id"].as_str().unwrap();
+    let mut host =
+        crate::common::ws::WsClient::host(&relay.ws_url(), &team.admin, Some(team.org_id)).await;
+    let (status, started) = relay
+        .post(
+            &format!("/api/v1/campaigns/{id}/start?organization_id={}", team.org),
+            &team.agent,
+            json!(null),
+        )
+        .await;
+    assert_eq!(
+        (status, started["state"].as_str()),
+        (200, Some("scheduled")),
+        "{started}"
+    );
+    let next: chrono::DateTime<chrono::Utc> =
+        started["next_send_at"].as_str().unwrap().parse().unwrap();
+    assert!(next >= at - chrono::Duration::seconds(1), "{started}");
+    assert!(
+        host.quiet_for(std::time::Duration::from_millis(2500), |f| matches!(
+            f,
+            ServerFrame::Dispatch { .. }
+        ))
+        .await,
+        "nothing goes before its time"
+    );
+    // A start time in the past is refused at creation.
+    let (status, body) = relay
+        .post(
+            "/api/v1/campaigns",
+            &team.agent,
+            json!({"organization_id": team.org, "name": "Past", "text": "Hi", "starts_at": chrono::Utc::now() - chrono::Duration::minutes(5),
+                   "recipients": {"spreadsheet": {"spreadsheet_id": upload["id"], "sheet": "CSV", "phone_column": "Phone"}}}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["fields"]["starts_at"].is_string());
+}
