@@ -477,9 +477,7 @@ pub async fn pause(
     caller: &InProfile,
     id: Uuid,
 ) -> Result<CampaignView, ApiError> {
-    let record = campaign_of(state, caller.account, id).await?;
-    may_control(caller, &record)?;
-    move_to(state, caller, &record, &["running"], "paused", "paused").await
+    control(state, caller, id, &["running"], "paused", "paused").await
 }
 
 /// Resumes a paused campaign where it was.
@@ -488,9 +486,7 @@ pub async fn resume(
     caller: &InProfile,
     id: Uuid,
 ) -> Result<CampaignView, ApiError> {
-    let record = campaign_of(state, caller.account, id).await?;
-    may_control(caller, &record)?;
-    move_to(state, caller, &record, &["paused"], "running", "resumed").await
+    control(state, caller, id, &["paused"], "running", "resumed").await
 }
 
 /// Cancels a campaign for good: recipients not yet queued never will be.
@@ -499,17 +495,22 @@ pub async fn cancel(
     caller: &InProfile,
     id: Uuid,
 ) -> Result<CampaignView, ApiError> {
+    let from = ["draft", "running", "paused"];
+    control(state, caller, id, &from, "cancelled", "cancelled").await
+}
+
+/// The creator's or an admin's move of a campaign from one of `from` to `to`.
+async fn control(
+    state: &AppState,
+    caller: &InProfile,
+    id: Uuid,
+    from: &[&str],
+    to: &str,
+    done: &str,
+) -> Result<CampaignView, ApiError> {
     let record = campaign_of(state, caller.account, id).await?;
     may_control(caller, &record)?;
-    move_to(
-        state,
-        caller,
-        &record,
-        &["draft", "running", "paused"],
-        "cancelled",
-        "cancelled",
-    )
-    .await
+    move_to(state, caller, &record, from, to, done).await
 }
 
 async fn move_to(
